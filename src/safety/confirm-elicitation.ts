@@ -37,6 +37,11 @@ export async function confirmByElicitation(
     confirmed: false,
     error: new OperationError('policy', message, { next }),
   });
+  const cancelled = (): ElicitationOutcome => ({
+    confirmed: false,
+    error: new OperationError('cancelled', `${target.tool} on ${what} was cancelled before the user confirmed it; nothing was changed.`),
+  });
+  if (options.signal?.aborted) return cancelled();
   const request = { message: confirmationMessage(target), requestedSchema: confirmationSchema(target) };
 
   let answer: Awaited<ReturnType<Elicit>> | 'timeout' | 'aborted';
@@ -46,12 +51,7 @@ export async function confirmByElicitation(
     const reason = error instanceof Error ? error.message : String(error);
     return refuse(`${target.tool} on ${what} was not confirmed: asking the user failed (${reason}).`);
   }
-  if (answer === 'aborted') {
-    return {
-      confirmed: false,
-      error: new OperationError('cancelled', `${target.tool} on ${what} was cancelled while waiting for the user's confirmation; nothing was changed.`),
-    };
-  }
+  if (answer === 'aborted') return cancelled();
   if (answer === 'timeout') {
     const seconds = Math.round(options.timeoutMs / 1000);
     return refuse(`${target.tool} on ${what} was not confirmed: the user did not answer within ${seconds} s.`);
@@ -92,7 +92,6 @@ function confirmationSchema(target: ElicitationTarget): object {
 }
 
 function raceWithTimeout<T>(promise: Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T | 'timeout' | 'aborted'> {
-  if (signal?.aborted) return Promise.resolve('aborted');
   return new Promise((resolve, reject) => {
     const finish = (): void => {
       clearTimeout(timer);

@@ -4,7 +4,8 @@
  * this process knows (password, sid, SynoToken, OTP, device id) are masked in any text.
  */
 
-const SECRET_KEY = /pass(word|wd)?$|^_?sid$|token|otp|secret|device_id|authorization|cookie/i;
+// DSM names the device id `device_id` in the login request and `did` in its answer.
+const SECRET_KEY = /pass(word|wd)?$|^_?sid$|token|otp|secret|device_?id|^did$|api_?key|authorization|cookie/i;
 const MASK = '[redacted]';
 
 const knownSecrets = new Set<string>();
