@@ -1,0 +1,47 @@
+import { OperationError } from '../errors.js';
+
+/** Cancellation helpers: every DSM call honours its caller's AbortSignal. */
+
+export function cancelled(what: string, outcomeUnknown = false): OperationError {
+  const message = outcomeUnknown
+    ? `${what} was cancelled while DSM was handling it: the change may or may not have happened.`
+    : `${what} was cancelled.`;
+  return new OperationError('cancelled', message, outcomeUnknown ? { outcomeUnknown, next: READ_BEFORE_RETRY } : {});
+}
+
+export const READ_BEFORE_RETRY = 'Read the current state (for example get_vm or list_tasks) before trying again.';
+
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw cancelled(what);
+}
+
+/** Waits for a promise that other callers share; aborting stops this caller's wait, not the shared work. */
+export function awaitWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (signal === undefined) return promise;
+  throwIfAborted(signal, what);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled(what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  return awaitWithSignal(
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    }),
+    signal,
+    what,
+  );
+}

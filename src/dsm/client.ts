@@ -1,0 +1,323 @@
+import { OperationError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { awaitWithSignal, cancelled, READ_BEFORE_RETRY, sleep, throwIfAborted } from './abort.js';
+import {
+  assumedApi,
+  chooseVersion,
+  DISCOVERY_PARAMS,
+  DISCOVERY_PATH,
+  GUIDE_AUTH,
+  guideApiMap,
+  MAX_AUTH_VERSION,
+  parseApiMap,
+  type ApiInfo,
+} from './discovery.js';
+import { AUTH_API, dsmError, SESSION_EXPIRED_CODES } from './error-codes.js';
+import { DsmSession, type LiveSession } from './session.js';
+import { tlsError, type TlsSettings } from './tls.js';
+import { DsmTransport, WireFailure, type DsmEnvelope, type WireRequest } from './transport.js';
+
+/**
+ * The DSM Web API client: discovery, one shared session with transparent re-login, retries for reads
+ * only, and errors a user can act on. Callers name the API, the method, the parameters and whether
+ * the call changes anything; the client does the rest and returns DSM's `data`.
+ */
+
+export type { ApiInfo } from './discovery.js';
+
+export interface DsmClientOptions {
+  url: string;
+  username: string;
+  password: string;
+  /** Base32 TOTP secret (RFC 6238, SHA-1, 6 digits, 30 s). */
+  otpSecret?: string;
+  /** DSM device token that skips the OTP. */
+  deviceId?: string;
+  /** Default: unique per process. */
+  sessionName?: string;
+  /** Per request (default 30000). */
+  timeoutMs?: number;
+  tls?: TlsSettings;
+  /** Default 2 (reads only; writes are never retried). */
+  readRetries?: number;
+  logger?: Logger;
+}
+
+export type DsmParams = Record<string, string | number | boolean | null | undefined | object>;
+
+/** A write is never repeated after a network failure: DSM may have done it already. */
+export type CallKind = 'read' | 'write';
+
+export interface CallOptions {
+  kind: CallKind;
+  signal?: AbortSignal;
+  /** The highest version of `api` this call speaks (default 1); the client uses min(this, what DSM offers). */
+  version?: number;
+}
+
+export interface DsmClientStats {
+  logins: number;
+  /** HTTP requests sent, including discovery, logins, logouts and retries. */
+  requests: number;
+  /** Requests repeated after a network failure or HTTP 5xx (reads), or after a re-login. */
+  retries: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_READ_RETRIES = 2;
+const BACKOFF_BASE_MS = 150;
+const BACKOFF_MAX_MS = 2_000;
+/** After a failed discovery the guide's layout is assumed for this long, then SYNO.API.Info is asked again. */
+const GUESSED_LAYOUT_TTL_MS = 60_000;
+
+interface Discovery {
+  map: ReadonlyMap<string, ApiInfo>;
+  /** True when SYNO.API.Info failed and the map is the guide's layout. */
+  guessed: boolean;
+}
+
+export class DsmClient {
+  private readonly transport: DsmTransport;
+  private readonly session: DsmSession;
+  private readonly logger: Logger;
+  private readonly readRetries: number;
+  private readonly timeoutMs: number;
+  private discovery: { promise: Promise<Discovery>; expiresAt: number } | undefined;
+  private requests = 0;
+  private retries = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: DsmClientOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.readRetries = nonNegativeInteger('readRetries', options.readRetries ?? DEFAULT_READ_RETRIES);
+    this.transport = new DsmTransport({
+      url: parseUrl(options.url),
+      timeoutMs: this.timeoutMs,
+      tls: options.tls ?? {},
+      logger: this.logger,
+    });
+    this.session = new DsmSession(
+      {
+        username: options.username,
+        password: options.password,
+        ...(options.otpSecret === undefined ? {} : { otpSecret: options.otpSecret }),
+        ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
+        ...(options.sessionName === undefined ? {} : { sessionName: options.sessionName }),
+      },
+      {
+        authEndpoint: () => this.authEndpoint(),
+        post: (path, params, what, synoToken) =>
+          this.exchange({ path, httpMethod: 'POST', params, ...(synoToken === undefined ? {} : { synoToken }) }, 'read', what, undefined),
+      },
+      this.logger,
+    );
+  }
+
+  get stats(): DsmClientStats {
+    return { logins: this.session.logins, requests: this.requests, retries: this.retries };
+  }
+
+  get sessionLive(): boolean {
+    return this.closing === undefined && this.session.live;
+  }
+
+  /** Every API DSM offers, from SYNO.API.Info; cached, and shared by concurrent callers. */
+  async discover(signal?: AbortSignal): Promise<ReadonlyMap<string, ApiInfo>> {
+    return (await this.discoverApis(signal)).map;
+  }
+
+  async hasApi(name: string, signal?: AbortSignal): Promise<boolean> {
+    return (await this.discover(signal)).has(name);
+  }
+
+  /** Calls `api`/`method` and returns DSM's `data`. */
+  async call<T = unknown>(api: string, method: string, params: DsmParams, options: CallOptions): Promise<T> {
+    const what = `${api} ${method}`;
+    this.assertOpen(what);
+    throwIfAborted(options.signal, what);
+    const { map, guessed } = await this.discoverApis(options.signal);
+    const info = map.get(api) ?? (guessed ? assumedApi(api) : undefined);
+    if (info === undefined) {
+      throw new OperationError('unsupported', `This DSM does not offer ${api}.`, {
+        next: 'Check that Virtual Machine Manager is installed and running, and that its version supports this operation.',
+      });
+    }
+    const version = chooseVersion(api, info, options.version ?? 1);
+    let session = await this.session.acquire(options.signal);
+    let renewed = false;
+    for (;;) {
+      const envelope = await this.exchange(this.request(info.path, options.kind, { ...params, api, version, method }, session), options.kind, what, options.signal);
+      if (envelope.success) return envelope.data as T;
+      const { code, errors } = envelope.error;
+      // An expired session means DSM did nothing, so even a write is safe to repeat once with a new sid.
+      if (SESSION_EXPIRED_CODES.has(code) && !renewed) {
+        renewed = true;
+        this.retries += 1;
+        session = await this.session.renew(session, options.signal);
+        continue;
+      }
+      throw dsmError(code, api, method, errors);
+    }
+  }
+
+  /** Logs out (if logged in) and closes the connection pool; later calls fail. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      await this.session.logout();
+    } catch (error) {
+      this.logger.warning(`Logout from DSM failed; the session ends when DSM expires it. ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await this.transport.close();
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closing !== undefined) {
+      throw new OperationError('cancelled', `${what} was not sent: the DSM client is closed.`);
+    }
+  }
+
+  private request(path: string, kind: CallKind, params: DsmParams, session: LiveSession): WireRequest {
+    return {
+      path,
+      httpMethod: kind === 'read' ? 'GET' : 'POST',
+      params: { ...params, _sid: session.sid },
+      ...(session.synoToken === undefined ? {} : { synoToken: session.synoToken }),
+    };
+  }
+
+  private discoverApis(signal: AbortSignal | undefined): Promise<Discovery> {
+    this.assertOpen('API discovery');
+    if (this.discovery === undefined || Date.now() >= this.discovery.expiresAt) {
+      const entry = { promise: this.queryApis(), expiresAt: Number.POSITIVE_INFINITY };
+      this.discovery = entry;
+      entry.promise.then(
+        (result) => {
+          if (result.guessed) entry.expiresAt = Date.now() + GUESSED_LAYOUT_TTL_MS;
+        },
+        () => {
+          if (this.discovery === entry) this.discovery = undefined;
+        },
+      );
+    }
+    return awaitWithSignal(this.discovery.promise, signal, 'API discovery');
+  }
+
+  /**
+   * SYNO.API.Info, or the guide's layout when DSM answers it with something unusable. A network,
+   * TLS or timeout failure is not a reason to guess: the next request would fail the same way.
+   */
+  private async queryApis(): Promise<Discovery> {
+    let reason: string;
+    try {
+      const envelope = await this.exchangeRaw({ path: DISCOVERY_PATH, httpMethod: 'GET', params: DISCOVERY_PARAMS }, 'read', undefined);
+      const map = envelope.success ? parseApiMap(envelope.data) : undefined;
+      if (map !== undefined) return { map, guessed: false };
+      reason = envelope.success ? 'the answer lists no APIs' : `DSM error ${envelope.error.code}`;
+    } catch (error) {
+      if (!(error instanceof WireFailure)) throw error;
+      if (error.reason !== 'server' && error.reason !== 'protocol') throw this.failure(error, 'read', 'API discovery (SYNO.API.Info)');
+      reason = error.message;
+    }
+    this.logger.warning(
+      `API discovery through SYNO.API.Info failed (${reason}); assuming the guide's layout: SYNO.API.Auth at auth.cgi version 3, Virtual Machine Manager APIs at entry.cgi version 1.`,
+    );
+    return { map: guideApiMap(), guessed: true };
+  }
+
+  private async authEndpoint(): Promise<{ path: string; version: number }> {
+    const { map } = await this.discoverApis(undefined);
+    const info = map.get(AUTH_API) ?? GUIDE_AUTH;
+    return { path: info.path, version: chooseVersion(AUTH_API, info, MAX_AUTH_VERSION) };
+  }
+
+  private async exchange(request: WireRequest, kind: CallKind, what: string, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
+    try {
+      return await this.exchangeRaw(request, kind, signal);
+    } catch (error) {
+      if (error instanceof WireFailure) throw this.failure(error, kind, what);
+      throw error;
+    }
+  }
+
+  /** One request, repeated with exponential backoff on network failures and 5xx, for reads only. */
+  private async exchangeRaw(request: WireRequest, kind: CallKind, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
+    for (let attempt = 0; ; attempt += 1) {
+      this.requests += 1;
+      try {
+        return await this.transport.send(request, signal);
+      } catch (error) {
+        const retryable =
+          error instanceof WireFailure && kind === 'read' && (error.reason === 'network' || error.reason === 'server');
+        if (!retryable || attempt >= this.readRetries) throw error;
+        this.retries += 1;
+        const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+        this.logger.debug(`DSM request failed (${error.message}); retrying in ${delayMs} ms.`, { cgi: request.path });
+        await sleep(delayMs, signal, 'The DSM request');
+      }
+    }
+  }
+
+  private failure(failure: WireFailure, kind: CallKind, what: string): OperationError {
+    const origin = this.transport.origin;
+    const write = kind === 'write';
+    const unknown = write && failure.maybeDelivered;
+    const maybe = unknown ? ' The change may or may not have happened.' : '';
+    const common = { cause: failure, outcomeUnknown: unknown };
+    switch (failure.reason) {
+      case 'tls':
+        return tlsError(failure.cause, origin);
+      case 'cancelled':
+        return cancelled(what, unknown);
+      case 'timeout':
+        return new OperationError('timeout', `${what} got no answer from DSM at ${origin} within ${this.timeoutMs} ms.${maybe}`, {
+          ...common,
+          next: unknown ? READ_BEFORE_RETRY : 'DSM may be busy: try again, or raise VMM_TIMEOUT_MS.',
+        });
+      case 'protocol':
+        return new OperationError('protocol', `DSM at ${origin} answered ${what} with something that is not the DSM Web API: ${failure.message}.${maybe}`, {
+          ...common,
+          next: unknown ? READ_BEFORE_RETRY : 'Check that VMM_URL points at DSM itself (for example https://nas.local:5001), not at another service.',
+        });
+      case 'network':
+      case 'server':
+        if (unknown) {
+          return new OperationError('transport', `${what} failed in transit (${failure.message}).${maybe}`, { ...common, next: READ_BEFORE_RETRY });
+        }
+        return new OperationError('transport', `${what} failed: no answer from DSM at ${origin} (${failure.message}).${write ? ' Nothing was sent.' : ''}`, {
+          ...common,
+          next: 'Check that DSM is up and that VMM_URL is right, then try again.',
+        });
+    }
+  }
+}
+
+function parseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    throw new OperationError('invalid_input', `VMM_URL "${text}" is not a URL.`, { cause: error, next: 'Set VMM_URL to the DSM address, for example https://nas.local:5001.' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new OperationError('invalid_input', `VMM_URL must start with https:// or http://, got "${url.protocol}".`, {
+      next: 'Set VMM_URL to the DSM address, for example https://nas.local:5001.',
+    });
+  }
+  return url.href;
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new OperationError('invalid_input', `${name} must be a positive number, got ${value}.`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 0)) throw new OperationError('invalid_input', `${name} must be a whole number of at least 0, got ${value}.`);
+  return value;
+}

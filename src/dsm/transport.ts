@@ -1,0 +1,167 @@
+import { Pool } from 'undici';
+import type { Logger } from '../log.js';
+import { encodeForm, type WireValue } from './encoding.js';
+import { createTlsConnector, isTlsFailure, type TlsSettings } from './tls.js';
+
+/**
+ * One HTTP exchange with DSM over a keep-alive pool: encodes the request, enforces the timeout and
+ * the caller's AbortSignal, and parses the JSON envelope. It does not retry or interpret DSM codes;
+ * failures come out as a `WireFailure` saying what went wrong and whether DSM may have seen the request.
+ */
+
+export interface WireRequest {
+  /** The CGI under /webapi, e.g. `entry.cgi`. */
+  path: string;
+  /** Reads go as GET with a query string (as in the guide), writes and logins as POST form bodies. */
+  httpMethod: 'GET' | 'POST';
+  params: Readonly<Record<string, WireValue>>;
+  synoToken?: string;
+}
+
+export type DsmEnvelope =
+  | { success: true; data: unknown }
+  | { success: false; error: { code: number; errors: unknown } };
+
+export type WireFailureReason =
+  /** Connection refused, reset or closed. */
+  | 'network'
+  /** HTTP 5xx. */
+  | 'server'
+  | 'timeout'
+  | 'cancelled'
+  | 'tls'
+  /** An answer that is not DSM's JSON envelope (wrong status, HTML, malformed JSON). */
+  | 'protocol';
+
+export class WireFailure extends Error {
+  override readonly name = 'WireFailure';
+  constructor(
+    readonly reason: WireFailureReason,
+    /** False only when the request certainly never reached DSM (refused connection, TLS refusal). */
+    readonly maybeDelivered: boolean,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Errors that happen before any byte of the request is written. */
+const NOT_DELIVERED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const MAX_CONNECTIONS = 8;
+
+export interface TransportOptions {
+  url: string;
+  timeoutMs: number;
+  tls: TlsSettings;
+  logger: Logger;
+}
+
+export class DsmTransport {
+  readonly origin: string;
+  private readonly basePath: string;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+
+  constructor(options: TransportOptions) {
+    const url = new URL(options.url);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs;
+    this.pool = new Pool(url.origin, {
+      connections: MAX_CONNECTIONS,
+      // The overall per-request timeout below covers headers and body; undici's own would cap it at 300 s.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      ...(url.protocol === 'https:' ? { connect: createTlsConnector(options.tls, options.logger) } : {}),
+    });
+  }
+
+  async send(request: WireRequest, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
+    if (signal?.aborted) throw new WireFailure('cancelled', false, 'cancelled before sending');
+    const controller = new AbortController();
+    let stoppedBy: 'timeout' | 'cancelled' | undefined;
+    const timer = setTimeout(() => {
+      stoppedBy = 'timeout';
+      controller.abort();
+    }, this.timeoutMs);
+    const onAbort = (): void => {
+      stoppedBy ??= 'cancelled';
+      controller.abort();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { statusCode, text } = await this.exchange(request, controller.signal);
+      return parseEnvelope(statusCode, text, request.path);
+    } catch (error) {
+      if (error instanceof WireFailure) throw error;
+      if (stoppedBy === 'timeout') throw new WireFailure('timeout', true, `no answer within ${this.timeoutMs} ms`, { cause: error });
+      if (stoppedBy === 'cancelled') throw new WireFailure('cancelled', true, 'cancelled while waiting for DSM', { cause: error });
+      throw classify(error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async exchange(request: WireRequest, signal: AbortSignal): Promise<{ statusCode: number; text: string }> {
+    const form = encodeForm(request.params);
+    const path = `${this.basePath}/webapi/${request.path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.synoToken !== undefined) headers['x-syno-token'] = request.synoToken;
+    if (request.httpMethod === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+    const response = await this.pool.request({
+      method: request.httpMethod,
+      path: request.httpMethod === 'GET' ? `${path}?${form}` : path,
+      headers,
+      ...(request.httpMethod === 'POST' ? { body: form } : {}),
+      signal,
+    });
+    return { statusCode: response.statusCode, text: await response.body.text() };
+  }
+}
+
+function parseEnvelope(statusCode: number, text: string, path: string): DsmEnvelope {
+  if (statusCode >= 500) throw new WireFailure('server', true, `HTTP ${statusCode} from /webapi/${path}`);
+  if (statusCode !== 200) throw new WireFailure('protocol', true, `HTTP ${statusCode} from /webapi/${path}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new WireFailure('protocol', true, `the answer from /webapi/${path} is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`, {
+      cause: error,
+    });
+  }
+  if (typeof body !== 'object' || body === null || typeof (body as { success?: unknown }).success !== 'boolean') {
+    throw new WireFailure('protocol', true, `the answer from /webapi/${path} has no boolean "success" field`);
+  }
+  const envelope = body as { success: boolean; data?: unknown; error?: unknown };
+  if (envelope.success) return { success: true, data: envelope.data };
+  const code = (envelope.error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'number') {
+    throw new WireFailure('protocol', true, `the failure answer from /webapi/${path} has no numeric error code`);
+  }
+  return { success: false, error: { code, errors: (envelope.error as { errors?: unknown }).errors } };
+}
+
+function errorCode(error: unknown): string | undefined {
+  const direct = (error as { code?: unknown } | null)?.code;
+  if (typeof direct === 'string') return direct;
+  // Node's happy-eyeballs connect reports an AggregateError whose members carry the codes.
+  const first = (error as { errors?: unknown[] } | null)?.errors?.[0];
+  const nested = (first as { code?: unknown } | undefined)?.code;
+  return typeof nested === 'string' ? nested : undefined;
+}
+
+function classify(error: unknown): WireFailure {
+  if (isTlsFailure(error)) return new WireFailure('tls', false, 'TLS failure', { cause: error });
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = code === undefined || message.includes(code) ? message || code || 'network error' : `${code}: ${message}`;
+  return new WireFailure('network', code === undefined || !NOT_DELIVERED_CODES.has(code), detail, { cause: error });
+}
