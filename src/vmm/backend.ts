@@ -47,6 +47,11 @@ export interface VmmBackend {
   /** Which API family this backend speaks, for diagnostics (for example `dsm-official`, `dsm-compact`). */
   readonly style: string;
   readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * For backends that learn what they can do on first contact (DSM discovery): after this resolves,
+   * `style` and `capabilities` are exact. Backends that know them from construction may omit it.
+   */
+  prepare?(ctx?: CallContext): Promise<void>;
 
   listVms(ctx?: CallContext): Promise<VmSummary[]>;
   getVm(id: VmId, ctx?: CallContext): Promise<Vm>;

@@ -1,0 +1,141 @@
+import { OperationError } from '../errors.js';
+import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
+import { COMPACT_APIS, CompactDsmBackend } from './dsm-compact.js';
+import { OFFICIAL_APIS, OfficialDsmBackend } from './dsm-official.js';
+import type { DsmCaller } from './dsm-wire.js';
+import { abortable } from './wait.js';
+import type {
+  Host,
+  HostId,
+  Image,
+  ImageId,
+  Network,
+  NewImage,
+  NewVm,
+  Storage,
+  Task,
+  TaskId,
+  Vm,
+  VmChanges,
+  VmId,
+  VmSummary,
+} from './model.js';
+
+/**
+ * A DSM backend that learns on first use which API family the box speaks (SYNO.API.Info discovery)
+ * and then delegates to it. One object whatever the style, so callers can hold it before login.
+ */
+export function createDsmBackend(client: DsmCaller): VmmBackend {
+  return new DiscoveringDsmBackend(client);
+}
+
+const NO_CAPABILITIES: ReadonlySet<Capability> = new Set();
+
+class DiscoveringDsmBackend implements VmmBackend {
+  private readonly client: DsmCaller;
+  private chosen: VmmBackend | undefined;
+  private choosing: Promise<VmmBackend> | undefined;
+
+  constructor(client: DsmCaller) {
+    this.client = client;
+  }
+
+  get style(): string {
+    return this.chosen?.style ?? 'dsm';
+  }
+
+  /** Empty until discovery ran: nothing is promised before we know what the box offers. */
+  get capabilities(): ReadonlySet<Capability> {
+    return this.chosen?.capabilities ?? NO_CAPABILITIES;
+  }
+
+  async prepare(ctx?: CallContext): Promise<void> {
+    await this.backend(ctx);
+  }
+
+  async listVms(ctx?: CallContext): Promise<VmSummary[]> {
+    return (await this.backend(ctx)).listVms(ctx);
+  }
+  async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
+    return (await this.backend(ctx)).getVm(id, ctx);
+  }
+  async powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).powerOn(id, host, ctx);
+  }
+  async shutdown(id: VmId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).shutdown(id, ctx);
+  }
+  async powerOff(id: VmId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).powerOff(id, ctx);
+  }
+  async createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
+    return (await this.backend(ctx)).createVm(spec, ctx);
+  }
+  async updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).updateVm(id, changes, ctx);
+  }
+  async deleteVm(id: VmId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).deleteVm(id, ctx);
+  }
+  async listImages(ctx?: CallContext): Promise<Image[]> {
+    return (await this.backend(ctx)).listImages(ctx);
+  }
+  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
+    return (await this.backend(ctx)).createImage(spec, ctx);
+  }
+  async deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).deleteImage(id, ctx);
+  }
+  async listHosts(ctx?: CallContext): Promise<Host[]> {
+    return (await this.backend(ctx)).listHosts(ctx);
+  }
+  async listStorages(ctx?: CallContext): Promise<Storage[]> {
+    return (await this.backend(ctx)).listStorages(ctx);
+  }
+  async listNetworks(ctx?: CallContext): Promise<Network[]> {
+    return (await this.backend(ctx)).listNetworks(ctx);
+  }
+  async listTasks(ctx?: CallContext): Promise<TaskId[]> {
+    return (await this.backend(ctx)).listTasks(ctx);
+  }
+  async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
+    return (await this.backend(ctx)).getTask(id, ctx);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /**
+   * One discovery in flight for all callers. It runs without any caller's signal, so one cancelled
+   * request does not fail the others; each caller still stops waiting when its own signal aborts.
+   * A failed discovery is forgotten so the next call tries again.
+   */
+  private backend(ctx: CallContext | undefined): Promise<VmmBackend> {
+    if (this.chosen !== undefined) return Promise.resolve(this.chosen);
+    if (this.choosing === undefined) {
+      this.choosing = this.discover().then(
+        (backend) => {
+          this.chosen = backend;
+          return backend;
+        },
+        (error: unknown) => {
+          this.choosing = undefined;
+          throw error;
+        },
+      );
+    }
+    return abortable(this.choosing, ctx?.signal, 'discovering the DSM API');
+  }
+
+  private async discover(): Promise<VmmBackend> {
+    const apis = new Set((await this.client.discover()).keys());
+    if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis);
+    if (apis.has(COMPACT_APIS.guest)) return new CompactDsmBackend(this.client, apis);
+    throw new OperationError(
+      'unsupported',
+      `This DSM offers no Virtual Machine Manager API (neither ${OFFICIAL_APIS.guest} nor ${COMPACT_APIS.guest} is listed by SYNO.API.Info)`,
+      { next: 'install and start Virtual Machine Manager on the NAS, and log in with an administrator account' },
+    );
+  }
+}

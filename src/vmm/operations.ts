@@ -1,0 +1,410 @@
+import { OperationError } from '../errors.js';
+import type { CallContext, Capability, VmmBackend } from './backend.js';
+import { dsmCode } from './dsm-wire.js';
+import { type Page, type PageRequest, checkPage, nameMatcher, paginate } from './listing.js';
+import type {
+  Host,
+  Image,
+  Network,
+  NewImage,
+  Ref,
+  Storage,
+  StorageId,
+  Task,
+  TaskId,
+  Vm,
+  VmChanges,
+  VmId,
+  VmStatus,
+  VmSummary,
+} from './model.js';
+import { ALREADY_OFF, ALREADY_RUNNING, explainPowerOnFailure } from './power.js';
+import {
+  type CreateImageSpec,
+  type CreateVmFromImageSpec,
+  type CreateVmOutcome,
+  type CreateVmSpec,
+  createVmFromImage,
+  createVmFromSpec,
+  checkChanges,
+  defaultChoice,
+} from './provision.js';
+import { KINDS, resolveRef } from './resolve.js';
+import { unsupported } from './unsupported.js';
+import {
+  DEFAULT_POLL_SCHEDULE,
+  type PollSchedule,
+  type WaitOptions,
+  type WaitOutcome,
+  pollUntil,
+} from './wait.js';
+
+export { createDsmBackend } from './dsm-backend.js';
+export type { Page, PageRequest } from './listing.js';
+export type { Progress, WaitOptions, WaitOutcome } from './wait.js';
+export type { CreateImageSpec, CreateVmFromImageSpec, CreateVmOutcome, CreateVmSpec } from './provision.js';
+
+export interface VmFilter {
+  /** A case-insensitive substring of the name, or a glob over the whole name when it has `*` or `?`. */
+  name?: string;
+  status?: VmStatus;
+  /** A host id or name. */
+  host?: string;
+}
+
+export interface PowerOutcome {
+  vm: Vm;
+  /** DSM said the VM was already in the wanted state (904 or 907); nothing was changed. */
+  already: boolean;
+  /** The VM reached the wanted state (within the wait, when one was asked for). */
+  settled: boolean;
+}
+
+export interface VmmOptions {
+  /** First pause between polls while waiting (default 500 ms); grows 1.5x per poll. */
+  pollMs?: number;
+  /** Longest pause between polls (default 5000 ms). */
+  maxPollMs?: number;
+}
+
+/** DSM's "cannot find task_id": unknown, or finished and cleaned up. */
+const TASK_NOT_FOUND = 1000;
+/** DSM's "the status of the virtual machine is online". */
+const VM_IS_ONLINE = 905;
+const TASK_READ_CONCURRENCY = 8;
+
+/**
+ * Virtual machine operations over any backend: name-or-id resolution, filters and paging, waits
+ * with backoff and progress, and multi-step provisioning that never hides a half-made VM.
+ * Stateless apart from the poll schedule: nothing is cached, so every answer is current.
+ */
+export class Vmm {
+  readonly backend: VmmBackend;
+  private readonly schedule: PollSchedule;
+
+  constructor(backend: VmmBackend, options: VmmOptions = {}) {
+    this.backend = backend;
+    const pollMs = options.pollMs ?? DEFAULT_POLL_SCHEDULE.pollMs;
+    this.schedule = { pollMs, maxPollMs: Math.max(pollMs, options.maxPollMs ?? DEFAULT_POLL_SCHEDULE.maxPollMs) };
+  }
+
+  async capabilities(ctx?: CallContext): Promise<ReadonlySet<Capability>> {
+    await this.backend.prepare?.(ctx);
+    return this.backend.capabilities;
+  }
+
+  /** Throws the explanation of a missing capability (which style, what to do instead). */
+  async requireCapability(capability: Capability, ctx?: CallContext): Promise<void> {
+    if (!(await this.capabilities(ctx)).has(capability)) throw unsupported(capability, this.backend.style);
+  }
+
+  async resolveVm(ref: string, ctx?: CallContext): Promise<VmSummary> {
+    return resolveRef(KINDS.vm, ref, await this.backend.listVms(ctx));
+  }
+
+  async resolveImage(ref: string, ctx?: CallContext): Promise<Image> {
+    return resolveRef(KINDS.image, ref, await this.backend.listImages(ctx));
+  }
+
+  async resolveHost(ref: string, ctx?: CallContext): Promise<Host> {
+    return resolveRef(KINDS.host, ref, await this.listHosts(ctx));
+  }
+
+  async resolveStorage(ref: string, ctx?: CallContext): Promise<Storage> {
+    return resolveRef(KINDS.storage, ref, await this.listStorages(ctx));
+  }
+
+  async resolveNetwork(ref: string, ctx?: CallContext): Promise<Network> {
+    return resolveRef(KINDS.network, ref, await this.listNetworks(ctx));
+  }
+
+  async listVms(filter: VmFilter, page: PageRequest, ctx?: CallContext): Promise<Page<VmSummary>> {
+    checkPage(page);
+    const host = filter.host === undefined ? undefined : await this.resolveHost(filter.host, ctx);
+    const matchesName = filter.name === undefined || filter.name === '' ? undefined : nameMatcher(filter.name);
+    const vms = (await this.backend.listVms(ctx)).filter(
+      (vm) =>
+        (matchesName === undefined || matchesName(vm.name)) &&
+        (filter.status === undefined || vm.status === filter.status) &&
+        (host === undefined || vm.host?.id === host.id),
+    );
+    return paginate(vms, page);
+  }
+
+  async getVm(ref: string, ctx?: CallContext): Promise<Vm> {
+    const vm = await this.resolveVm(ref, ctx);
+    return this.backend.getVm(vm.id, ctx);
+  }
+
+  async powerOn(ref: string, options: { host?: string; wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+    const vm = await this.resolveVm(ref, ctx);
+    const host = options.host === undefined ? undefined : await this.resolveHost(options.host, ctx);
+    let already = false;
+    try {
+      await this.backend.powerOn(vm.id, host?.id, ctx);
+    } catch (error) {
+      if (dsmCode(error) !== ALREADY_RUNNING) throw await explainPowerOnFailure(this.backend, error, vm, host, ctx);
+      already = true;
+    }
+    return this.settle(vm.id, ['running'], already, options.wait, ctx);
+  }
+
+  async shutdown(ref: string, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+    const vm = await this.resolveVm(ref, ctx);
+    const already = await this.stopping(() => this.backend.shutdown(vm.id, ctx));
+    return this.settle(vm.id, ['stopped'], already, options.wait, ctx);
+  }
+
+  async powerOff(ref: string, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+    const vm = await this.resolveVm(ref, ctx);
+    const already = await this.stopping(() => this.backend.powerOff(vm.id, ctx));
+    return this.settle(vm.id, ['stopped'], already, options.wait, ctx);
+  }
+
+  async updateVm(ref: string, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
+    checkChanges(changes);
+    const vms = await this.backend.listVms(ctx);
+    const vm = resolveRef(KINDS.vm, ref, vms);
+    if ((changes.vcpus !== undefined || changes.ram_mb !== undefined) && vm.status !== 'stopped') {
+      throw new OperationError(
+        'conflict',
+        `VM ${vm.name} is ${vm.status}: vcpus and ram_mb can only change while it is stopped`,
+        { next: 'shut the VM down first with shutdown, then retry' },
+      );
+    }
+    if (changes.new_name !== undefined && changes.new_name !== vm.name) {
+      const taken = vms.find((other) => other.name === changes.new_name);
+      if (taken !== undefined) {
+        throw new OperationError('conflict', `Cannot rename VM ${vm.name}: VM ${taken.id} is already named "${taken.name}"`, {
+          next: 'pick another new_name',
+        });
+      }
+    }
+    try {
+      await this.backend.updateVm(vm.id, changes, ctx);
+    } catch (error) {
+      throw explainOnline(error, vm, 'change it');
+    }
+    return this.backend.getVm(vm.id, ctx);
+  }
+
+  async deleteVm(ref: string, ctx?: CallContext): Promise<{ deleted: VmSummary }> {
+    const vm = await this.resolveVm(ref, ctx);
+    try {
+      await this.backend.deleteVm(vm.id, ctx);
+    } catch (error) {
+      throw explainOnline(error, vm, 'delete it');
+    }
+    return { deleted: vm };
+  }
+
+  /** Creates a VM from explicit parts; with `wait`, follows the task and applies vcpus/ram_mb. */
+  async createVm(spec: CreateVmSpec, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<CreateVmOutcome> {
+    return createVmFromSpec(this, spec, options, ctx);
+  }
+
+  /** The common path in one call: clone a disk image, attach a network, set CPU/RAM, optionally power on. */
+  async createVmFromImage(
+    spec: CreateVmFromImageSpec,
+    options: { wait: WaitOptions },
+    ctx?: CallContext,
+  ): Promise<CreateVmOutcome> {
+    return createVmFromImage(this, spec, options, ctx);
+  }
+
+  async listImages(page: PageRequest, ctx?: CallContext): Promise<Page<Image>> {
+    checkPage(page);
+    return paginate(await this.backend.listImages(ctx), page);
+  }
+
+  /** Starts an image build; the returned task is the receipt (follow it with waitForTask). */
+  async createImage(spec: CreateImageSpec, ctx?: CallContext): Promise<{ task: Task }> {
+    const name = spec.name.trim();
+    if (name === '') {
+      throw new OperationError('invalid_input', 'An image needs a name', { next: 'pass a non-empty name' });
+    }
+    let image: NewImage;
+    if (spec.source === 'vm') {
+      await this.requireCapability('create_image_from_vm', ctx);
+      const vm = await this.resolveVm(spec.vm, ctx);
+      image = { source: 'vm', name, vm: vm.id };
+    } else {
+      await this.requireCapability('create_image_from_file', ctx);
+      const storages = await this.imageStorages(spec.storages, ctx);
+      image = { source: 'file', name, ds_file_path: spec.ds_file_path, type: spec.type, storages };
+    }
+    const started = await this.backend.createImage(image, ctx);
+    return {
+      task: {
+        id: started.task_id,
+        finished: false,
+        progress: 0,
+        status: 'started',
+        ...(started.image_id === undefined ? {} : { image_id: started.image_id }),
+      },
+    };
+  }
+
+  async deleteImage(ref: string, ctx?: CallContext): Promise<{ deleted: Image }> {
+    const image = await this.resolveImage(ref, ctx);
+    await this.backend.deleteImage(image.id, ctx);
+    return { deleted: image };
+  }
+
+  async listHosts(ctx?: CallContext): Promise<Host[]> {
+    await this.requireCapability('hosts', ctx);
+    return this.backend.listHosts(ctx);
+  }
+
+  async listStorages(ctx?: CallContext): Promise<Storage[]> {
+    await this.requireCapability('storages', ctx);
+    return this.backend.listStorages(ctx);
+  }
+
+  async listNetworks(ctx?: CallContext): Promise<Network[]> {
+    await this.requireCapability('networks', ctx);
+    return this.backend.listNetworks(ctx);
+  }
+
+  /** Every task DSM still holds. A task that vanishes between listing and reading is left out. */
+  async listTasks(ctx?: CallContext): Promise<Task[]> {
+    await this.requireCapability('tasks', ctx);
+    const ids = await this.backend.listTasks(ctx);
+    const tasks: Array<Task | undefined> = new Array(ids.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let index = next++; index < ids.length; index = next++) {
+        tasks[index] = await this.readTaskIfPresent(ids[index] as TaskId, ctx);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TASK_READ_CONCURRENCY, ids.length) }, worker));
+    return tasks.filter((task): task is Task => task !== undefined);
+  }
+
+  async getTask(id: string, ctx?: CallContext): Promise<Task> {
+    await this.requireCapability('tasks', ctx);
+    try {
+      return await this.backend.getTask(id as TaskId, ctx);
+    } catch (error) {
+      throw dsmCode(error) === TASK_NOT_FOUND ? taskNotFound(id, error) : error;
+    }
+  }
+
+  /** Polls a task until it finishes, with backoff; a timeout answers done=false, not an error. */
+  async waitForTask(id: TaskId, options: WaitOptions): Promise<WaitOutcome<Task>> {
+    await this.requireCapability('tasks', { signal: options.signal });
+    let seen: Task | undefined;
+    return pollUntil<Task>(
+      {
+        what: `waiting for task ${id}`,
+        read: async (signal) => {
+          try {
+            seen = await this.backend.getTask(id, { signal });
+            return seen;
+          } catch (error) {
+            if (dsmCode(error) !== TASK_NOT_FOUND) throw error;
+            throw seen === undefined ? taskNotFound(id, error) : taskVanished(seen, error);
+          }
+        },
+        isDone: (task) => task.finished,
+        describe: (task) => ({
+          progress: task.progress,
+          total: 100,
+          message: `task ${id}: ${task.finished ? 'finished' : task.status}, ${task.progress}%`,
+        }),
+      },
+      options,
+      this.schedule,
+    );
+  }
+
+  /** Polls a VM until its status is one of `wanted`. Power actions return no task, so this is how to wait for them. */
+  async waitForStatus(id: VmId, wanted: readonly VmStatus[], options: WaitOptions): Promise<WaitOutcome<Vm>> {
+    return pollUntil<Vm>(
+      {
+        what: `waiting for VM ${id} to be ${wanted.join(' or ')}`,
+        read: (signal) => this.backend.getVm(id, { signal }),
+        isDone: (vm) => wanted.includes(vm.status),
+        describe: (vm, poll) => ({ progress: poll, message: `status: ${vm.status}` }),
+      },
+      options,
+      this.schedule,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+
+  /** A single storage is the obvious default; several make the caller choose. */
+  async defaultStorage(ctx?: CallContext): Promise<Storage> {
+    return defaultChoice(KINDS.storage, 'storage', await this.listStorages(ctx));
+  }
+
+  private async imageStorages(refs: readonly string[] | undefined, ctx?: CallContext): Promise<StorageId[]> {
+    if (refs === undefined || refs.length === 0) return [(await this.defaultStorage(ctx)).id];
+    const storages = await this.listStorages(ctx);
+    return refs.map((ref) => resolveRef(KINDS.storage, ref, storages).id);
+  }
+
+  private async readTaskIfPresent(id: TaskId, ctx?: CallContext): Promise<Task | undefined> {
+    try {
+      return await this.backend.getTask(id, ctx);
+    } catch (error) {
+      // Listed a moment ago, cleaned up since (auto_clean_task): it is simply no longer there.
+      if (dsmCode(error) === TASK_NOT_FOUND) return undefined;
+      throw error;
+    }
+  }
+
+  /** 907 "the VM is offline" on a stop means it was already stopped. */
+  private async stopping(stop: () => Promise<void>): Promise<boolean> {
+    try {
+      await stop();
+      return false;
+    } catch (error) {
+      if (dsmCode(error) === ALREADY_OFF) return true;
+      throw error;
+    }
+  }
+
+  private async settle(
+    id: VmId,
+    wanted: readonly VmStatus[],
+    already: boolean,
+    wait: WaitOptions | undefined,
+    ctx: CallContext | undefined,
+  ): Promise<PowerOutcome> {
+    if (wait !== undefined) {
+      const outcome = await this.waitForStatus(id, wanted, { ...wait, signal: wait.signal ?? ctx?.signal });
+      return { vm: outcome.value, already, settled: outcome.done };
+    }
+    const vm = await this.backend.getVm(id, ctx);
+    return { vm, already, settled: wanted.includes(vm.status) };
+  }
+}
+
+function taskNotFound(id: string, cause: unknown): OperationError {
+  return new OperationError('not_found', `No task ${id}: DSM does not know the id, or the task finished and was cleaned up`, {
+    next: 'call list_tasks to see the tasks DSM still holds; check list_vms or list_images for what the task produced',
+    cause,
+  });
+}
+
+function taskVanished(last: Task, cause: unknown): OperationError {
+  return new OperationError(
+    'not_found',
+    `Task ${last.id} disappeared while being watched (last seen ${last.status} at ${last.progress}%): DSM cleaned it up (auto-clean) or lost it, so its outcome is unknown`,
+    { next: 'check list_vms or list_images for what the task was producing', cause },
+  );
+}
+
+function explainOnline(error: unknown, vm: Ref<VmId>, action: string): unknown {
+  if (dsmCode(error) !== VM_IS_ONLINE || !(error instanceof OperationError)) return error;
+  return new OperationError('conflict', `VM ${vm.name} is running, so DSM refused to ${action}`, {
+    next: 'shut the VM down first with shutdown, then retry',
+    dsm: error.dsm,
+    cause: error,
+  });
+}
+

@@ -1,0 +1,350 @@
+import { OperationError, isOperationError } from '../errors.js';
+import type { CallContext } from './backend.js';
+import {
+  AUTORUN_MODES,
+  type Image,
+  type ImageType,
+  type NetworkId,
+  type NewDisk,
+  type Storage,
+  type Task,
+  type TaskId,
+  type Vm,
+  type VmChanges,
+  type VmId,
+  type VmSummary,
+} from './model.js';
+import type { Vmm } from './operations.js';
+import { explainPowerOnFailure, messageOf } from './power.js';
+import { KINDS, type Kind, resolveRef } from './resolve.js';
+import type { WaitOptions } from './wait.js';
+
+export interface CreateVmSpec {
+  name: string;
+  /** Storage id or name. */
+  storage: string;
+  vcpus?: number;
+  ram_mb?: number;
+  /** Each disk is empty (`size_gb`) or a clone of a disk image (`image`, id or name). */
+  disks: Array<{ size_gb: number } | { image: string }>;
+  /** Network ids or names; one vNIC each. */
+  networks: string[];
+}
+
+export interface CreateVmFromImageSpec {
+  name: string;
+  /** A disk image (id or name) cloned as the system disk. */
+  image: string;
+  /** Default: the only storage, or the only storage holding the image. */
+  storage?: string;
+  /** Default: the only network. */
+  network?: string;
+  vcpus?: number;
+  ram_mb?: number;
+  /** Adds an empty data disk of this size beside the cloned one (DSM cannot resize a clone on create). */
+  disk_size_gb?: number;
+  power_on?: boolean;
+}
+
+export type CreateImageSpec =
+  | { source: 'file'; name: string; ds_file_path: string; type: ImageType; storages?: string[] }
+  | { source: 'vm'; name: string; vm: string };
+
+export interface CreateVmOutcome {
+  vm?: Vm;
+  task: Task;
+  finished: boolean;
+  /** Steps that did not happen after the VM was created (e.g. "set vcpus=4 (error ...)", "power on"). */
+  remaining: string[];
+  warnings: string[];
+}
+
+/** Everything to do once the create task has started. */
+interface CreationJob {
+  name: string;
+  task: TaskId;
+  vcpus?: number;
+  ram_mb?: number;
+  powerOn: boolean;
+  warnings: string[];
+}
+
+export async function createVmFromSpec(
+  vmm: Vmm,
+  spec: CreateVmSpec,
+  options: { wait?: WaitOptions },
+  ctx: CallContext | undefined,
+): Promise<CreateVmOutcome> {
+  await vmm.requireCapability('create_vm', ctx);
+  const name = checkNewVm(spec);
+  await ensureNameFree(vmm, name, ctx);
+  const storage = await vmm.resolveStorage(spec.storage, ctx);
+  const warnings: string[] = [];
+  const images = spec.disks.some((disk) => 'image' in disk) ? await vmm.backend.listImages(ctx) : [];
+  const disks: NewDisk[] = spec.disks.map((disk) => {
+    if (!('image' in disk)) return { kind: 'empty', size_mb: diskSizeMb(disk.size_gb) };
+    const image = cloneable(resolveRef(KINDS.image, disk.image, images));
+    warnings.push(...placementWarnings(image, storage));
+    return { kind: 'clone', image: image.id };
+  });
+  const networks: NetworkId[] = [];
+  if (spec.networks.length > 0) {
+    const known = await vmm.listNetworks(ctx);
+    for (const ref of spec.networks) networks.push(resolveRef(KINDS.network, ref, known).id);
+  }
+  const started = await vmm.backend.createVm({ name, storage: storage.id, disks, networks }, ctx);
+  return finishCreation(vmm, { ...sizing(spec), name, task: started.task_id, powerOn: false, warnings }, options.wait, ctx);
+}
+
+export async function createVmFromImage(
+  vmm: Vmm,
+  spec: CreateVmFromImageSpec,
+  options: { wait: WaitOptions },
+  ctx: CallContext | undefined,
+): Promise<CreateVmOutcome> {
+  await vmm.requireCapability('create_vm', ctx);
+  const name = checkNewVm(spec);
+  const dataDisk = spec.disk_size_gb === undefined ? undefined : diskSizeMb(spec.disk_size_gb);
+  await ensureNameFree(vmm, name, ctx);
+  const image = cloneable(await vmm.resolveImage(spec.image, ctx));
+  const storage = spec.storage === undefined ? await storageFor(vmm, image, ctx) : await vmm.resolveStorage(spec.storage, ctx);
+  const network =
+    spec.network === undefined
+      ? defaultChoice(KINDS.network, 'network', await vmm.listNetworks(ctx))
+      : await vmm.resolveNetwork(spec.network, ctx);
+  const disks: NewDisk[] = [{ kind: 'clone', image: image.id }];
+  if (dataDisk !== undefined) disks.push({ kind: 'empty', size_mb: dataDisk });
+  const started = await vmm.backend.createVm({ name, storage: storage.id, disks, networks: [network.id] }, ctx);
+  return finishCreation(
+    vmm,
+    { ...sizing(spec), name, task: started.task_id, powerOn: spec.power_on ?? false, warnings: placementWarnings(image, storage) },
+    options.wait,
+    ctx,
+  );
+}
+
+/**
+ * After DSM accepted the create: follow the task, then set CPU/RAM (DSM refuses them on create), then
+ * power on. The VM exists from here on, so a failing step is reported in `remaining`, never thrown
+ * away with the VM. The whole sequence shares the wait's time budget.
+ */
+async function finishCreation(
+  vmm: Vmm,
+  job: CreationJob,
+  wait: WaitOptions | undefined,
+  ctx: CallContext | undefined,
+): Promise<CreateVmOutcome> {
+  const { warnings } = job;
+  const started: Task = { id: job.task, finished: false, progress: 0, status: 'started' };
+  const pending = pendingSteps(job);
+  const afterTask = pending.map((step) => `${step} (after task ${job.task} finishes)`);
+  if (wait === undefined) return { task: started, finished: false, remaining: afterTask, warnings };
+
+  const deadline = Date.now() + wait.timeoutMs;
+  const signal = wait.signal ?? ctx?.signal;
+  const steps: CallContext = signal === undefined ? {} : { signal };
+  let task: Task;
+  try {
+    const outcome = await vmm.waitForTask(job.task, { ...wait, signal });
+    task = outcome.value;
+    if (!outcome.done) {
+      warnings.push(`task ${job.task} was still ${task.status} at ${task.progress}% when the wait ended; follow it with wait_task`);
+      return { task, finished: false, remaining: afterTask, warnings };
+    }
+  } catch (error) {
+    if (isCancellation(error)) throw cancelledDuringCreation(job, undefined, pending, error);
+    // We lost track of the task, but the VM may well exist: look for it instead of hiding it.
+    warnings.push(`could not follow task ${job.task}: ${messageOf(error)}`);
+    const vm = await findByName(vmm, job.name, steps);
+    return {
+      ...(vm === undefined ? {} : { vm: await vmm.backend.getVm(vm.id, steps) }),
+      task: { ...started, status: 'unknown' },
+      finished: false,
+      remaining: pending,
+      warnings,
+    };
+  }
+
+  const vmId = task.vm_id ?? (await findByName(vmm, job.name, steps))?.id;
+  if (vmId === undefined) {
+    throw new OperationError(
+      'backend',
+      `Creating VM ${job.name} failed: task ${job.task} ended with status "${task.status}" and no VM of that name exists`,
+      { next: 'check the storage has free space and the image is usable (list_storages, list_images), then retry' },
+    );
+  }
+
+  const remaining: string[] = [];
+  const setStep = setStepOf(job);
+  let sized = true;
+  if (setStep !== undefined) {
+    try {
+      await vmm.backend.updateVm(vmId, { vcpus: job.vcpus, ram_mb: job.ram_mb }, steps);
+    } catch (error) {
+      if (isCancellation(error)) throw cancelledDuringCreation(job, vmId, pending, error);
+      sized = false;
+      remaining.push(`${setStep} (failed: ${messageOf(error)})`);
+    }
+  }
+
+  let vm: Vm | undefined;
+  try {
+    vm = await vmm.backend.getVm(vmId, steps);
+  } catch (error) {
+    if (isCancellation(error)) throw cancelledDuringCreation(job, vmId, remaining, error);
+    warnings.push(`VM ${job.name} (id ${vmId}) was created but could not be read back: ${messageOf(error)}`);
+  }
+
+  if (job.powerOn && !sized) remaining.push('power on (skipped: CPU/RAM were not set as asked)');
+  if (job.powerOn && sized) {
+    const summary: VmSummary = vm ?? { id: vmId, name: job.name, status: 'stopped', vcpus: job.vcpus ?? 0, ram_mb: job.ram_mb ?? 0 };
+    try {
+      await vmm.backend.powerOn(vmId, undefined, steps);
+    } catch (error) {
+      if (isCancellation(error)) throw cancelledDuringCreation(job, vmId, [...remaining, 'power on'], error);
+      const explained = await explainPowerOnFailure(vmm.backend, error, summary, undefined, steps);
+      remaining.push(`power on (failed: ${messageOf(explained)})`);
+      return { ...(vm === undefined ? {} : { vm }), task, finished: true, remaining, warnings };
+    }
+    try {
+      const running = await vmm.waitForStatus(vmId, ['running'], {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        signal,
+        onProgress: wait.onProgress,
+      });
+      vm = running.value;
+      if (!running.done) warnings.push(`VM ${job.name} was still ${running.value.status} when the wait ended`);
+    } catch (error) {
+      if (isCancellation(error)) throw cancelledDuringCreation(job, vmId, remaining, error);
+      warnings.push(`VM ${job.name} was powered on, but following its status failed: ${messageOf(error)}`);
+    }
+  }
+  return { ...(vm === undefined ? {} : { vm }), task, finished: true, remaining, warnings };
+}
+
+/** Checks a change set before anything is sent; shared by update and create. */
+export function checkChanges(changes: VmChanges): void {
+  const given = Object.entries(changes).filter(([, value]) => value !== undefined);
+  if (given.length === 0) {
+    throw new OperationError('invalid_input', 'Nothing to change: no new_name, vcpus, ram_mb, autorun or description given', {
+      next: 'pass at least one of them',
+    });
+  }
+  if (changes.new_name !== undefined && changes.new_name.trim() === '') {
+    throw new OperationError('invalid_input', 'new_name is empty', { next: 'pass a non-empty new_name' });
+  }
+  checkWhole('vcpus', changes.vcpus);
+  checkWhole('ram_mb', changes.ram_mb);
+  if (changes.autorun !== undefined && !AUTORUN_MODES.includes(changes.autorun)) {
+    throw new OperationError('invalid_input', `autorun must be one of ${AUTORUN_MODES.join(', ')}, got ${String(changes.autorun)}`, {
+      next: `pass autorun as ${AUTORUN_MODES.join(', ')}`,
+    });
+  }
+}
+
+/** The one item when there is exactly one; otherwise the caller has to choose and is told the choices. */
+export function defaultChoice<T extends { id: string; name: string }>(kind: Kind, argument: string, items: readonly T[]): T {
+  const [only] = items;
+  if (only !== undefined && items.length === 1) return only;
+  if (items.length === 0) {
+    throw new OperationError('not_found', `No ${kind.noun} exists to use as the default ${argument}`, {
+      next: `create one in Virtual Machine Manager, then retry (${kind.listTool} shows what exists)`,
+    });
+  }
+  const choices = items.map((item) => `${item.name} (id ${item.id})`).join(', ');
+  throw new OperationError('invalid_input', `${items.length} ${kind.noun}s exist, so ${argument} must be given: ${choices}`, {
+    next: `pass ${argument} as one of these names or ids`,
+  });
+}
+
+function checkNewVm(spec: { name: string; vcpus?: number; ram_mb?: number }): string {
+  const name = spec.name.trim();
+  if (name === '') throw new OperationError('invalid_input', 'A new VM needs a name', { next: 'pass a non-empty name' });
+  checkWhole('vcpus', spec.vcpus);
+  checkWhole('ram_mb', spec.ram_mb);
+  return name;
+}
+
+function checkWhole(field: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+    throw new OperationError('invalid_input', `${field} must be a whole number of at least 1, got ${value}`, {
+      next: `pass a positive whole ${field}`,
+    });
+  }
+}
+
+function diskSizeMb(sizeGb: number): number {
+  if (!Number.isFinite(sizeGb) || sizeGb <= 0) {
+    throw new OperationError('invalid_input', `A disk size must be a positive number of GiB, got ${sizeGb}`, {
+      next: 'pass size_gb such as 20',
+    });
+  }
+  return Math.round(sizeGb * 1024);
+}
+
+/** The guide: the image cloned into a vDisk must be of type disk. */
+function cloneable(image: Image): Image {
+  if (image.type === 'disk') return image;
+  throw new OperationError('invalid_input', `Image ${image.name} is a ${image.type} image; only disk images can be cloned into a VM disk`, {
+    next: 'pick an image of type disk from list_images',
+  });
+}
+
+/** DSM answers 403 to a duplicate name only after the work started; say it before. */
+async function ensureNameFree(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<void> {
+  const taken = await findByName(vmm, name, ctx);
+  if (taken !== undefined) {
+    throw new OperationError('conflict', `A VM named "${name}" already exists (id ${taken.id}, ${taken.status})`, {
+      next: 'pick another name, or use the existing VM',
+    });
+  }
+}
+
+async function findByName(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
+  return (await vmm.backend.listVms(ctx)).find((vm) => vm.name === name);
+}
+
+/** The only storage, or else the only one that holds the image; otherwise the caller must choose. */
+async function storageFor(vmm: Vmm, image: Image, ctx: CallContext | undefined): Promise<Storage> {
+  const storages = await vmm.listStorages(ctx);
+  const holding = storages.filter((storage) => image.storages.some((where) => where.id === storage.id));
+  return defaultChoice(KINDS.storage, 'storage', storages.length === 1 || holding.length === 0 ? storages : holding);
+}
+
+function placementWarnings(image: Image, storage: Storage): string[] {
+  if (image.storages.length === 0 || image.storages.some((where) => where.id === storage.id)) return [];
+  return [`image ${image.name} is not on storage ${storage.name}; DSM has to copy it there, or may refuse the clone`];
+}
+
+function sizing(spec: { vcpus?: number; ram_mb?: number }): { vcpus?: number; ram_mb?: number } {
+  return {
+    ...(spec.vcpus === undefined ? {} : { vcpus: spec.vcpus }),
+    ...(spec.ram_mb === undefined ? {} : { ram_mb: spec.ram_mb }),
+  };
+}
+
+function setStepOf(job: CreationJob): string | undefined {
+  const parts = [
+    ...(job.vcpus === undefined ? [] : [`vcpus=${job.vcpus}`]),
+    ...(job.ram_mb === undefined ? [] : [`ram_mb=${job.ram_mb}`]),
+  ];
+  return parts.length === 0 ? undefined : `set ${parts.join(', ')} with update_vm`;
+}
+
+function pendingSteps(job: CreationJob): string[] {
+  const setStep = setStepOf(job);
+  return [...(setStep === undefined ? [] : [setStep]), ...(job.powerOn ? ['power on'] : [])];
+}
+
+function isCancellation(error: unknown): boolean {
+  return isOperationError(error) && error.kind === 'cancelled';
+}
+
+function cancelledDuringCreation(job: CreationJob, vmId: VmId | undefined, left: string[], cause: unknown): OperationError {
+  const created = vmId === undefined ? `DSM keeps creating VM ${job.name} (task ${job.task})` : `VM ${job.name} exists (id ${vmId})`;
+  const steps = left.length > 0 ? `; not done: ${left.join('; ')}` : '';
+  return new OperationError('cancelled', `Cancelled while creating VM ${job.name}: ${created}${steps}`, {
+    next: `check it with get_vm or get_task ${job.task}, then finish or delete it`,
+    cause,
+  });
+}
