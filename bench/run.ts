@@ -1,0 +1,227 @@
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
+import { DirectDsm } from './direct-dsm.js';
+import { machineInfo } from './machine.js';
+import { callOk, collectGarbage, throughput, timed } from './measure.js';
+import { round, summarize } from './stats.js';
+import { StdioServer } from './stdio-server.js';
+
+/**
+ * `npm run bench`: one JSON document of figures on stdout (no verdicts; bench/README.md states the
+ * goals). Everything runs against simulators on 127.0.0.1 with no injected latency.
+ */
+
+const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const OVERHEAD_WARMUP = 100;
+const OVERHEAD_SAMPLES = 400;
+const THROUGHPUT_MS = 1500;
+const COLD_START_RUNS = 7;
+const SCALE_SAMPLES = 25;
+const BIG_INVENTORY = 10_000;
+const LONG_TASK_MS = 60_000;
+
+function serverFor(simulator: SimulatorHandle, extraEnv: Record<string, string> = {}): StdioServer {
+  return new StdioServer(CLI_PATH, {
+    env: {
+      PATH: process.env.PATH,
+      VMM_URL: simulator.url,
+      VMM_USERNAME: DEMO_USER.account,
+      VMM_PASSWORD: DEMO_USER.password,
+      VMM_LOG_LEVEL: 'warning',
+      ...extraEnv,
+    },
+  });
+}
+
+async function startedServer(simulator: SimulatorHandle): Promise<StdioServer> {
+  const server = serverFor(simulator);
+  await server.initialize();
+  return server;
+}
+
+async function simulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  return startSimulator({ ...options });
+}
+
+function firstVm(simulator: SimulatorHandle): { id: string; name: string } {
+  const vm = [...simulator.state.vms.values()][0];
+  if (vm === undefined) throw new Error('the simulator has no VMs');
+  return { id: vm.id, name: vm.name };
+}
+
+/** get_vm through MCP against the official-style `Guest get` sent directly, interleaved so drift hits both. */
+async function overhead(sim: SimulatorHandle, server: StdioServer) {
+  const vm = firstVm(sim);
+  const direct = new DirectDsm(sim.url);
+  await direct.login(DEMO_USER.account, DEMO_USER.password);
+  const viaMcp = (ref: string) => callOk(server, 'get_vm', { vm: ref });
+  const viaHttp = () => direct.call('SYNO.Virtualization.API.Guest', 'get', { guest_id: vm.id });
+  for (let i = 0; i < OVERHEAD_WARMUP; i++) {
+    await viaMcp(vm.id);
+    await viaHttp();
+  }
+  collectGarbage();
+  const mcpById: number[] = [];
+  const mcpByName: number[] = [];
+  const http: number[] = [];
+  for (let i = 0; i < OVERHEAD_SAMPLES; i++) {
+    mcpById.push((await timed(() => viaMcp(vm.id))).ms);
+    http.push((await timed(viaHttp)).ms);
+    if (i % 4 === 0) mcpByName.push((await timed(() => viaMcp(vm.name))).ms);
+  }
+  const before = sim.stats.requests.length;
+  for (let i = 0; i < 10; i++) await viaMcp(vm.id);
+  const backendRequestsPerCall = (sim.stats.requests.length - before) / 10;
+  await direct.close();
+  const mcp = summarize(mcpById);
+  const baseline = summarize(http);
+  return {
+    get_vm_mcp_ms: mcp,
+    get_vm_by_name_mcp_ms: summarize(mcpByName),
+    guest_get_direct_http_ms: baseline,
+    ratio_median: round(mcp.median / baseline.median, 2),
+    added_median_ms: round(mcp.median - baseline.median),
+    added_p99_ms: round(mcp.p99 - baseline.p99),
+    backend_requests_per_get_vm: backendRequestsPerCall,
+  };
+}
+
+async function throughputs(sim: SimulatorHandle, server: StdioServer) {
+  const vm = firstVm(sim);
+  const tools = {
+    list_vms: () => callOk(server, 'list_vms', {}),
+    get_vm: () => callOk(server, 'get_vm', { vm: vm.id }),
+  };
+  const out: Record<string, Array<{ concurrency: number; calls: number; calls_per_s: number }>> = {};
+  for (const [tool, call] of Object.entries(tools)) {
+    out[tool] = [];
+    for (const concurrency of [1, 8, 64]) {
+      collectGarbage();
+      out[tool].push(await throughput(concurrency, THROUGHPUT_MS, call));
+    }
+  }
+  return out;
+}
+
+/** Spawn to the first `tools/list` answer, the way a desktop client starts the server. */
+async function coldStart(sim: SimulatorHandle) {
+  const samples: number[] = [];
+  for (let i = 0; i < COLD_START_RUNS; i++) {
+    const start = performance.now();
+    const server = serverFor(sim);
+    await server.initialize();
+    const answer = await server.request('tools/list');
+    samples.push(performance.now() - start);
+    if (answer.error !== undefined) throw new Error(`tools/list failed: ${answer.error.message}`);
+    const code = await server.close();
+    if (code !== 0) throw new Error(`server exited with code ${code} after a cold-start run:\n${server.stderr}`);
+  }
+  return summarize(samples, 1);
+}
+
+async function scale(bigSim: SimulatorHandle, server: StdioServer) {
+  const sample = async (args: Record<string, unknown>, tool = 'list_vms') => {
+    for (let i = 0; i < 3; i++) await callOk(server, tool, args);
+    const ms: number[] = [];
+    for (let i = 0; i < SCALE_SAMPLES; i++) ms.push((await timed(() => callOk(server, tool, args))).ms);
+    return summarize(ms, 2);
+  };
+  const named = firstVm(bigSim);
+  return {
+    inventory_vms: bigSim.state.vms.size,
+    list_vms_name_substring_ms: await sample({ name: named.name.slice(0, -1) }),
+    list_vms_name_glob_ms: await sample({ name: `${named.name.slice(0, 4)}*5` }),
+    list_vms_default_ms: await sample({}),
+    get_vm_by_name_ms: await sample({ vm: named.name }, 'get_vm'),
+  };
+}
+
+/** wait_task on a task that takes a minute: how often the server asks the backend, how often it reports. */
+async function waitTask(sim: SimulatorHandle, server: StdioServer) {
+  const direct = new DirectDsm(sim.url);
+  await direct.login(DEMO_USER.account, DEMO_USER.password);
+  const storage = [...sim.state.storages.values()][0];
+  if (storage === undefined) throw new Error('the simulator has no storage');
+  const created = (await direct.call('SYNO.Virtualization.API.Guest.Image', 'create', {
+    image_name: 'bench-long-task',
+    type: 'disk',
+    ds_file_path: '/share/bench.img',
+    storage_names: JSON.stringify([storage.name]),
+  })) as { task_id: string };
+  await direct.close();
+  let progressNotifications = 0;
+  const stop = server.onNotification((n) => {
+    if (n.method === 'notifications/progress' && n.params?.progressToken === 'bench-wait') progressNotifications += 1;
+  });
+  const from = sim.stats.requests.length;
+  const { value: answer, ms } = await timed(() =>
+    server.callTool('wait_task', { task_id: created.task_id, timeout_s: 120 }, 'bench-wait'),
+  );
+  stop();
+  const requests = sim.stats.requests.slice(from);
+  if (answer.error !== undefined || answer.result?.isError === true) {
+    throw new Error(`wait_task failed: ${JSON.stringify(answer.error ?? answer.result)}`);
+  }
+  return {
+    task_duration_s: LONG_TASK_MS / 1000,
+    waited_s: round(ms / 1000, 1),
+    backend_requests: requests.length,
+    task_info_get_requests: requests.filter((r) => r.api === 'SYNO.Virtualization.API.Task.Info' && r.method === 'get').length,
+    progress_notifications: progressNotifications,
+  };
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+
+  // The minute-long wait runs beside the other sections: it makes a few dozen requests at most.
+  const longSim = await simulator({ taskDurationMs: LONG_TASK_MS, taskCleanMs: 10 * LONG_TASK_MS });
+  const longServer = await startedServer(longSim);
+  const waiting = waitTask(longSim, longServer);
+
+  const sim = await simulator();
+  const server = await startedServer(sim);
+  const toolsList = await server.request('tools/list');
+  const overheadFigures = await overhead(sim, server);
+  const throughputFigures = await throughputs(sim, server);
+  const logins = sim.stats.logins;
+  const coldStartMs = await coldStart(sim);
+
+  const bigSim = await simulator({ inventory: { vms: BIG_INVENTORY } });
+  const bigServer = await startedServer(bigSim);
+  const listDefault = await callOk(bigServer, 'list_vms', {});
+  const scaleFigures = await scale(bigSim, bigServer);
+
+  const waitFigures = await waiting;
+  const rss = {
+    main_server: round(server.peakRssMb(), 1),
+    big_inventory_server: round(bigServer.peakRssMb(), 1),
+    wait_task_server: round(longServer.peakRssMb(), 1),
+  };
+  for (const s of [server, bigServer, longServer]) await s.close();
+  for (const s of [sim, bigSim, longSim]) await s.close();
+
+  const report = {
+    machine: machineInfo(),
+    tool_call_overhead: overheadFigures,
+    throughput_calls_per_s: throughputFigures,
+    logins_during_run: logins,
+    cold_start_ms: coldStartMs,
+    context_bytes: {
+      tools_list: toolsList.bytes,
+      tools: Array.isArray(toolsList.result?.tools) ? toolsList.result.tools.length : 0,
+      list_vms_default_on_10000_vms: listDefault.bytes,
+    },
+    scale_10000_vms: scaleFigures,
+    wait_task_60s: waitFigures,
+    peak_rss_mb: rss,
+    bench_duration_s: round((performance.now() - began) / 1000, 1),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
