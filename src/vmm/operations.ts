@@ -18,7 +18,7 @@ import type {
   VmStatus,
   VmSummary,
 } from './model.js';
-import { ALREADY_OFF, ALREADY_RUNNING, explainPowerOnFailure } from './power.js';
+import { VM_IS_OFFLINE, VM_IS_ONLINE, explainPowerOnFailure } from './power.js';
 import {
   type CreateImageSpec,
   type CreateVmFromImageSpec,
@@ -69,8 +69,6 @@ export interface VmmOptions {
 
 /** DSM's "cannot find task_id": unknown, or finished and cleaned up. */
 const TASK_NOT_FOUND = 1000;
-/** DSM's "the status of the virtual machine is online". */
-const VM_IS_ONLINE = 905;
 const TASK_READ_CONCURRENCY = 8;
 
 /**
@@ -143,7 +141,7 @@ export class Vmm {
     try {
       await this.backend.powerOn(vm.id, host?.id, ctx);
     } catch (error) {
-      if (dsmCode(error) !== ALREADY_RUNNING) throw await explainPowerOnFailure(this.backend, error, vm, host, ctx);
+      if (dsmCode(error) !== VM_IS_ONLINE) throw await explainPowerOnFailure(this.backend, error, vm, host, ctx);
       already = true;
     }
     return this.settle(vm.id, ['running'], already, options.wait, ctx);
@@ -363,7 +361,7 @@ export class Vmm {
       await stop();
       return false;
     } catch (error) {
-      if (dsmCode(error) === ALREADY_OFF) return true;
+      if (dsmCode(error) === VM_IS_OFFLINE) return true;
       throw error;
     }
   }
@@ -400,6 +398,7 @@ function taskVanished(last: Task, cause: unknown): OperationError {
 }
 
 function explainOnline(error: unknown, vm: Ref<VmId>, action: string): unknown {
+  // 904 "the status of the virtual machine is online": DSM's answer to changing or deleting a running VM.
   if (dsmCode(error) !== VM_IS_ONLINE || !(error instanceof OperationError)) return error;
   return new OperationError('conflict', `VM ${vm.name} is running, so DSM refused to ${action}`, {
     next: 'shut the VM down first with shutdown, then retry',

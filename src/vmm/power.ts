@@ -3,9 +3,10 @@ import type { CallContext, VmmBackend } from './backend.js';
 import { dsmCode } from './dsm-wire.js';
 import type { Host, HostId, Ref, VmSummary } from './model.js';
 
-/** DSM codes for "the VM is already in the state you asked for": not failures for us. */
-export const ALREADY_RUNNING = 904;
-export const ALREADY_OFF = 907;
+/** 904 "the status of the virtual machine is online": on power on, it is already up. */
+export const VM_IS_ONLINE = 904;
+/** 907 "the status of the virtual machine is offline": on a stop, it is already down. */
+export const VM_IS_OFFLINE = 907;
 const NO_MEMORY = 903;
 /** 902: not enough CPU threads; 908: not enough threads left for reservation on the host. */
 const NO_CPU = new Set([902, 908]);

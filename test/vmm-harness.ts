@@ -1,0 +1,38 @@
+import { DsmClient } from '../src/dsm/client.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
+import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
+
+/** A simulated DSM, the real client talking HTTP to it, and a Vmm on top: what the vmm tests run against. */
+export interface VmmRig {
+  sim: SimulatorHandle;
+  client: DsmClient;
+  vmm: Vmm;
+  /** Requests to `api` (and `method`) the simulator has seen so far. */
+  requests(api: string, method?: string): number;
+  close(): Promise<void>;
+}
+
+export const STYLES = ['official', 'compact'] as const;
+
+/** Short delays keep tests fast; polls start at 10 ms so waits finish quickly. */
+export async function startRig(options: SimulatorOptions = {}, poll = { pollMs: 10, maxPollMs: 40 }): Promise<VmmRig> {
+  const sim = await startSimulator({ powerSettleMs: 60, taskDurationMs: 80, ...options });
+  const client = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password });
+  const vmm = new Vmm(createDsmBackend(client), poll);
+  return {
+    sim,
+    client,
+    vmm,
+    requests: (api, method) =>
+      sim.stats.requests.filter((request) => request.api === api && (method === undefined || request.method === method)).length,
+    async close() {
+      await vmm.close();
+      await sim.close();
+    },
+  };
+}
+
+/** The guest API of a style, for counting requests in the simulator's log. */
+export function guestApi(style: (typeof STYLES)[number]): string {
+  return style === 'official' ? 'SYNO.Virtualization.API.Guest' : 'SYNO.Virtualization.Guest';
+}
