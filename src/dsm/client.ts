@@ -65,7 +65,7 @@ export interface DsmClientStats {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_READ_RETRIES = 2;
-const BACKOFF_BASE_MS = 150;
+const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 2_000;
 /** After a failed discovery the guide's layout is assumed for this long, then SYNO.API.Info is asked again. */
 const GUESSED_LAYOUT_TTL_MS = 60_000;
@@ -81,7 +81,6 @@ export class DsmClient {
   private readonly session: DsmSession;
   private readonly logger: Logger;
   private readonly readRetries: number;
-  private readonly timeoutMs: number;
   private discovery: { promise: Promise<Discovery>; expiresAt: number } | undefined;
   private requests = 0;
   private retries = 0;
@@ -89,11 +88,10 @@ export class DsmClient {
 
   constructor(options: DsmClientOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.readRetries = nonNegativeInteger('readRetries', options.readRetries ?? DEFAULT_READ_RETRIES);
     this.transport = new DsmTransport({
       url: parseUrl(options.url),
-      timeoutMs: this.timeoutMs,
+      timeoutMs: positive('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       tls: options.tls ?? {},
       logger: this.logger,
     });
@@ -107,8 +105,8 @@ export class DsmClient {
       },
       {
         authEndpoint: () => this.authEndpoint(),
-        post: (path, params, what, synoToken) =>
-          this.exchange({ path, httpMethod: 'POST', params, ...(synoToken === undefined ? {} : { synoToken }) }, 'read', what, undefined),
+        // Logins may be repeated like reads: a lost login answer leaves at most an unused session behind.
+        post: (path, params, what, extra = {}) => this.exchange({ path, httpMethod: 'POST', params, ...extra }, 'read', what, undefined),
       },
       this.logger,
     );
@@ -275,7 +273,7 @@ export class DsmClient {
       case 'cancelled':
         return cancelled(what, unknown);
       case 'timeout':
-        return new OperationError('timeout', `${what} got no answer from DSM at ${origin} within ${this.timeoutMs} ms.${maybe}`, {
+        return new OperationError('timeout', `${what} failed: ${failure.message} from DSM at ${origin}.${maybe}`, {
           ...common,
           next: unknown ? READ_BEFORE_RETRY : 'DSM may be busy: try again, or raise VMM_TIMEOUT_MS.',
         });

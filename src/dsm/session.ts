@@ -34,10 +34,12 @@ export interface LiveSession {
 /** How the session reaches SYNO.API.Auth; the client provides it (discovery, transport, retries). */
 export interface AuthPort {
   authEndpoint(): Promise<{ path: string; version: number }>;
-  post(path: string, params: Record<string, WireValue>, what: string, synoToken?: string): Promise<DsmEnvelope>;
+  post(path: string, params: Record<string, WireValue>, what: string, options?: { synoToken?: string; timeoutMs?: number }): Promise<DsmEnvelope>;
 }
 
 const LOGIN = 'Login to DSM';
+/** Shutting down should not hang on a DSM that no longer answers. */
+const LOGOUT_TIMEOUT_MS = 5_000;
 /** DSM sends this instead of a token when the login did not ask for one. */
 const NO_SYNO_TOKEN = '--------';
 
@@ -94,7 +96,10 @@ export class DsmSession {
     if (session === undefined) return;
     const { path, version } = await this.port.authEndpoint();
     const params = { api: AUTH_API, version, method: 'logout', session: this.sessionName, _sid: session.sid };
-    const envelope = await this.port.post(path, params, 'Logout from DSM', session.synoToken);
+    const envelope = await this.port.post(path, params, 'Logout from DSM', {
+      timeoutMs: LOGOUT_TIMEOUT_MS,
+      ...(session.synoToken === undefined ? {} : { synoToken: session.synoToken }),
+    });
     if (!envelope.success) {
       this.logger.warning(`DSM refused the logout (error ${envelope.error.code}); the session ends when it expires.`);
     }

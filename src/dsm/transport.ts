@@ -16,6 +16,8 @@ export interface WireRequest {
   httpMethod: 'GET' | 'POST';
   params: Readonly<Record<string, WireValue>>;
   synoToken?: string;
+  /** Overrides the transport's timeout for this request. */
+  timeoutMs?: number;
 }
 
 export type DsmEnvelope =
@@ -82,10 +84,11 @@ export class DsmTransport {
     if (signal?.aborted) throw new WireFailure('cancelled', false, 'cancelled before sending');
     const controller = new AbortController();
     let stoppedBy: 'timeout' | 'cancelled' | undefined;
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const timer = setTimeout(() => {
       stoppedBy = 'timeout';
       controller.abort();
-    }, this.timeoutMs);
+    }, timeoutMs);
     const onAbort = (): void => {
       stoppedBy ??= 'cancelled';
       controller.abort();
@@ -96,7 +99,7 @@ export class DsmTransport {
       return parseEnvelope(statusCode, text, request.path);
     } catch (error) {
       if (error instanceof WireFailure) throw error;
-      if (stoppedBy === 'timeout') throw new WireFailure('timeout', true, `no answer within ${this.timeoutMs} ms`, { cause: error });
+      if (stoppedBy === 'timeout') throw new WireFailure('timeout', true, `no answer within ${timeoutMs} ms`, { cause: error });
       if (stoppedBy === 'cancelled') throw new WireFailure('cancelled', true, 'cancelled while waiting for DSM', { cause: error });
       throw classify(error);
     } finally {
