@@ -39,6 +39,15 @@ describe.each(STYLES)('name resolution (%s style)', (style) => {
     expect(byName.id).toBe(rig.sim.state.vmNamed('web-01')?.id);
   });
 
+  it('resolves a VM id with a single get instead of listing every VM', async () => {
+    const id = rig.sim.state.vmNamed('db-01')?.id ?? '';
+    const before = rig.sim.stats.requests.length;
+    const vm = await rig.vmm.getVm(id);
+    const sent = rig.sim.stats.requests.slice(before).filter((request) => request.api === guestApi(style));
+    expect(vm.name).toBe('db-01');
+    expect(sent.map((request) => request.method.toLowerCase())).toEqual(['get']);
+  });
+
   it('prefers the VM whose id matches over a VM named like that id', async () => {
     const web = await rig.vmm.resolveVm('web-01');
     addVm(rig, 'impostor-id-1', web.id);

@@ -70,6 +70,7 @@ export interface VmmOptions {
 /** DSM's "cannot find task_id": unknown, or finished and cleaned up. */
 const TASK_NOT_FOUND = 1000;
 const TASK_READ_CONCURRENCY = 8;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Virtual machine operations over any backend: name-or-id resolution, filters and paging, waits
@@ -97,6 +98,8 @@ export class Vmm {
   }
 
   async resolveVm(ref: string, ctx?: CallContext): Promise<VmSummary> {
+    const byId = await this.vmById(ref, ctx);
+    if (byId !== undefined) return summaryOf(byId);
     return resolveRef(KINDS.vm, ref, await this.backend.listVms(ctx));
   }
 
@@ -130,7 +133,9 @@ export class Vmm {
   }
 
   async getVm(ref: string, ctx?: CallContext): Promise<Vm> {
-    const vm = await this.resolveVm(ref, ctx);
+    const byId = await this.vmById(ref, ctx);
+    if (byId !== undefined) return byId;
+    const vm = resolveRef(KINDS.vm, ref, await this.backend.listVms(ctx));
     return this.backend.getVm(vm.id, ctx);
   }
 
@@ -161,8 +166,7 @@ export class Vmm {
 
   async updateVm(ref: string, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
     checkChanges(changes);
-    const vms = await this.backend.listVms(ctx);
-    const vm = resolveRef(KINDS.vm, ref, vms);
+    const vm = await this.resolveVm(ref, ctx);
     if ((changes.vcpus !== undefined || changes.ram_mb !== undefined) && vm.status !== 'stopped') {
       throw new OperationError(
         'conflict',
@@ -171,7 +175,7 @@ export class Vmm {
       );
     }
     if (changes.new_name !== undefined && changes.new_name !== vm.name) {
-      const taken = vms.find((other) => other.name === changes.new_name);
+      const taken = (await this.backend.listVms(ctx)).find((other) => other.name === changes.new_name);
       if (taken !== undefined) {
         throw new OperationError('conflict', `Cannot rename VM ${vm.name}: VM ${taken.id} is already named "${taken.name}"`, {
           next: 'pick another new_name',
@@ -345,6 +349,22 @@ export class Vmm {
     return refs.map((ref) => resolveRef(KINDS.storage, ref, storages).id);
   }
 
+  /**
+   * The tool layer resolves a VM and then acts on its id, so ids come back often. A UUID-shaped
+   * reference is first tried as an id with one `get` instead of listing every VM; if DSM does not
+   * know it as an id, the usual resolution (which also matches names) decides.
+   */
+  private async vmById(ref: string, ctx: CallContext | undefined): Promise<Vm | undefined> {
+    if (!UUID.test(ref)) return undefined;
+    try {
+      const vm = await this.backend.getVm(ref as VmId, ctx);
+      return vm.id === ref ? vm : undefined;
+    } catch (error) {
+      if (dsmCode(error) === undefined) throw error;
+      return undefined;
+    }
+  }
+
   private async readTaskIfPresent(id: TaskId, ctx?: CallContext): Promise<Task | undefined> {
     try {
       return await this.backend.getTask(id, ctx);
@@ -380,6 +400,17 @@ export class Vmm {
     const vm = await this.backend.getVm(id, ctx);
     return { vm, already, settled: wanted.includes(vm.status) };
   }
+}
+
+function summaryOf(vm: Vm): VmSummary {
+  return {
+    id: vm.id,
+    name: vm.name,
+    status: vm.status,
+    vcpus: vm.vcpus,
+    ram_mb: vm.ram_mb,
+    ...(vm.host === undefined ? {} : { host: vm.host }),
+  };
 }
 
 function taskNotFound(id: string, cause: unknown): OperationError {
