@@ -47,6 +47,8 @@ describe('creating VMs (official style)', () => {
     expect(outcome.vm?.disks.map((disk) => disk.size_mb)).toEqual([2048]);
     expect(progress.some((p) => p.message.startsWith(`task ${outcome.task.id}`))).toBe(true);
     expect(progress.at(-1)?.message).toBe('status: running');
+    const values = progress.map((p) => p.progress);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
 
     const [create] = sentSince(rig, mark, 'create');
     expect(Object.keys(create?.params ?? {}).sort()).toEqual(

@@ -145,7 +145,7 @@ async function finishCreation(
   const steps: CallContext = signal === undefined ? {} : { signal };
   let task: Task;
   try {
-    const outcome = await vmm.waitForTask(job.task, { ...wait, signal });
+    const outcome = await vmm.waitForTask(job.task, { ...wait, signal, onProgress: phase(wait.onProgress, 0) });
     task = outcome.value;
     if (!outcome.done) {
       warnings.push(`task ${job.task} was still ${task.status} at ${task.progress}% when the wait ended; follow it with wait_task`);
@@ -210,7 +210,7 @@ async function finishCreation(
       const running = await vmm.waitForStatus(vmId, ['running'], {
         timeoutMs: Math.max(0, deadline - Date.now()),
         signal,
-        onProgress: wait.onProgress,
+        onProgress: phase(wait.onProgress, TASK_PHASE_END),
       });
       vm = running.value;
       if (!running.done) warnings.push(`VM ${job.name} was still ${running.value.status} when the wait ended`);
@@ -334,6 +334,18 @@ function setStepOf(job: CreationJob): string | undefined {
 function pendingSteps(job: CreationJob): string[] {
   const setStep = setStepOf(job);
   return [...(setStep === undefined ? [] : [setStep]), ...(job.powerOn ? ['power on'] : [])];
+}
+
+/** The task reports 0-100; the status polls that follow continue from there. */
+const TASK_PHASE_END = 100;
+
+/**
+ * One progress scale across the steps of a creation, so it never runs backwards (MCP progress must
+ * grow). The steps' totals differ, so none is passed on.
+ */
+function phase(onProgress: WaitOptions['onProgress'], offset: number): WaitOptions['onProgress'] {
+  if (onProgress === undefined) return undefined;
+  return (progress) => onProgress({ progress: offset + progress.progress, message: progress.message });
 }
 
 function isCancellation(error: unknown): boolean {

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OperationError } from '../src/errors.js';
+import { startRig, type VmmRig } from './vmm-harness.js';
+
+const GUEST = 'SYNO.Virtualization.Guest';
+const IMAGE = 'SYNO.Virtualization.Image';
+
+async function failure(promise: Promise<unknown>): Promise<OperationError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(OperationError);
+  return error as OperationError;
+}
+
+describe('compact style specifics', () => {
+  let rig: VmmRig;
+  beforeAll(async () => {
+    rig = await startRig({ style: 'compact' });
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('picks the compact style from discovery and has no VM create or image-from-file', async () => {
+    const capabilities = await rig.vmm.capabilities();
+    expect(rig.vmm.backend.style).toBe('dsm-compact');
+    expect(capabilities.has('create_vm')).toBe(false);
+    expect(capabilities.has('create_image_from_file')).toBe(false);
+    expect(capabilities.has('create_image_from_vm')).toBe(true);
+  });
+
+  it('refuses create_vm naming the style and the alternative, without sending anything', async () => {
+    const before = rig.sim.stats.requests.length;
+    const error = await failure(
+      rig.vmm.createVm({ name: 'new', storage: 'nas-01 - VM Storage 1', disks: [{ size_gb: 1 }], networks: [] }, {}),
+    );
+    expect(error.kind).toBe('unsupported');
+    expect(error.message).toContain('dsm-compact');
+    expect(error.next).toContain('web UI');
+    expect(rig.sim.stats.requests.length).toBe(before);
+  });
+
+  it('refuses create_vm_from_image the same way', async () => {
+    const error = await failure(rig.vmm.createVmFromImage({ name: 'new', image: 'debian-12-cloud' }, { wait: { timeoutMs: 1_000 } }));
+    expect(error.kind).toBe('unsupported');
+    expect(error.message).toContain('compact');
+  });
+
+  it('refuses an image from a file and points to making one from a VM', async () => {
+    const error = await failure(
+      rig.vmm.createImage({ source: 'file', name: 'x', ds_file_path: '/images/x.img', type: 'disk', storages: ['nas-01 - VM Storage 1'] }),
+    );
+    expect(error.kind).toBe('unsupported');
+    expect(error.next).toContain("source 'vm'");
+  });
+
+  it('makes an image from a VM and follows the task to it', async () => {
+    const { task } = await rig.vmm.createImage({ source: 'vm', name: 'win10-image', vm: 'win10' });
+    const create = rig.sim.stats.requests.filter((request) => request.api === IMAGE && request.method === 'Create').at(-1);
+    expect(create?.params).toMatchObject({ guest_id: rig.sim.state.vmNamed('win10')?.id, image_name: 'win10-image' });
+    const outcome = await rig.vmm.waitForTask(task.id, { timeoutMs: 10_000 });
+    expect(outcome.done).toBe(true);
+    const images = await rig.vmm.listImages({ limit: 100, offset: 0 });
+    expect(images.items.find((image) => image.name === 'win10-image')).toMatchObject({ type: 'disk' });
+  });
+
+  it('reports image and disk sizes, sent in bytes, in MiB', async () => {
+    const images = await rig.vmm.listImages({ limit: 100, offset: 0 });
+    const vm = await rig.vmm.getVm('db-01');
+    expect(images.items.find((image) => image.name === 'debian-12-cloud')?.size_mb).toBe(2048);
+    expect(vm.disks.reduce((sum, disk) => sum + disk.size_mb, 0)).toBe(40960 + 102400);
+  });
+
+  it('maps autorun 0/1 to off/on and refuses last_state', async () => {
+    expect((await rig.vmm.getVm('web-01')).autorun).toBe('on');
+    expect((await rig.vmm.getVm('win10')).autorun).toBe('off');
+    const error = await failure(rig.vmm.updateVm('win10', { autorun: 'last_state' }));
+    expect(error.kind).toBe('unsupported');
+  });
+
+  it('refuses a rename, which the compact API cannot do', async () => {
+    const error = await failure(rig.vmm.updateVm('win10', { new_name: 'win11' }));
+    expect(error.kind).toBe('unsupported');
+    expect(rig.sim.state.vmNamed('win10')).toBeDefined();
+  });
+
+  it('forces power off with force=true', async () => {
+    await rig.vmm.powerOff('lab-router', { wait: { timeoutMs: 10_000 } });
+    const powerOff = rig.sim.stats.requests.filter((request) => request.api === GUEST && request.method === 'PowerOff').at(-1);
+    expect(powerOff?.params.force).toBe('true');
+  });
+});
