@@ -212,6 +212,26 @@ describe('DSM client: session expiry', () => {
     expect(dsm.sessionLive).toBe(true);
   });
 
+  it('lets a call that hits the old sid after the re-login take the new session without another login', async () => {
+    const sim = await simulator();
+    const dsm = client(sim.url);
+    await dsm.call(GUEST, 'list', {}, { kind: 'read' });
+    sim.faults.expireAllSessions();
+    // The get's first attempt is dropped; its retry (after backoff) still carries the old sid and
+    // reaches DSM after the list has already logged in again.
+    sim.faults.failNext(1, { kind: 'drop', match: { api: GUEST, method: 'get' } });
+    const [byName] = await Promise.all([
+      dsm.call<{ guest_name: string }>(GUEST, 'get', { guest_name: 'win10' }, { kind: 'read' }),
+      dsm.call(GUEST, 'list', {}, { kind: 'read' }),
+    ]);
+    expect(byName.guest_name).toBe('win10');
+    const gets = requestsTo(sim, GUEST, 'get');
+    expect(gets).toHaveLength(3);
+    expect(gets[1]?.params._sid).toBe(gets[0]?.params._sid);
+    expect(gets[2]?.params._sid).not.toBe(gets[0]?.params._sid);
+    expect(sim.stats.logins).toBe(2);
+  });
+
   it('repeats a write once after 106: an expired session means DSM did nothing', async () => {
     const sim = await simulator({ expiryCode: 106 });
     const dsm = client(sim.url);

@@ -1,15 +1,18 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { OperationError } from '../errors.js';
 
 /** Cancellation helpers: every DSM call honours its caller's AbortSignal. */
 
-export function cancelled(what: string, outcomeUnknown = false): OperationError {
-  const message = outcomeUnknown
-    ? `${what} was cancelled while DSM was handling it: the change may or may not have happened.`
-    : `${what} was cancelled.`;
-  return new OperationError('cancelled', message, outcomeUnknown ? { outcomeUnknown, next: READ_BEFORE_RETRY } : {});
-}
-
 export const READ_BEFORE_RETRY = 'Read the current state (for example get_vm or list_tasks) before trying again.';
+
+export function cancelled(what: string, outcomeUnknown = false): OperationError {
+  if (!outcomeUnknown) return new OperationError('cancelled', `${what} was cancelled.`);
+  return new OperationError(
+    'cancelled',
+    `${what} was cancelled while DSM was handling it: the change may or may not have happened.`,
+    { outcomeUnknown, next: READ_BEFORE_RETRY },
+  );
+}
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw cancelled(what);
@@ -35,13 +38,11 @@ export function awaitWithSignal<T>(promise: Promise<T>, signal: AbortSignal | un
   });
 }
 
-export function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-  return awaitWithSignal(
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    }),
-    signal,
-    what,
-  );
+export async function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  try {
+    await delay(ms, undefined, signal === undefined ? undefined : { signal });
+  } catch (error) {
+    if (signal?.aborted) throw cancelled(what);
+    throw error;
+  }
 }

@@ -1,6 +1,6 @@
 import { OperationError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { awaitWithSignal, cancelled, READ_BEFORE_RETRY, sleep, throwIfAborted } from './abort.js';
+import { awaitWithSignal, sleep, throwIfAborted } from './abort.js';
 import {
   assumedApi,
   chooseVersion,
@@ -14,7 +14,8 @@ import {
 } from './discovery.js';
 import { AUTH_API, dsmError, SESSION_EXPIRED_CODES } from './error-codes.js';
 import { DsmSession, type LiveSession } from './session.js';
-import { tlsError, type TlsSettings } from './tls.js';
+import { failureError } from './failures.js';
+import type { TlsSettings } from './tls.js';
 import { DsmTransport, WireFailure, type DsmEnvelope, type WireRequest } from './transport.js';
 
 /**
@@ -69,6 +70,7 @@ const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 2_000;
 /** After a failed discovery the guide's layout is assumed for this long, then SYNO.API.Info is asked again. */
 const GUESSED_LAYOUT_TTL_MS = 60_000;
+const DISCOVERY = 'API discovery (SYNO.API.Info)';
 
 interface Discovery {
   map: ReadonlyMap<string, ApiInfo>;
@@ -106,7 +108,8 @@ export class DsmClient {
       {
         authEndpoint: () => this.authEndpoint(),
         // Logins may be repeated like reads: a lost login answer leaves at most an unused session behind.
-        post: (path, params, what, extra = {}) => this.exchange({ path, httpMethod: 'POST', params, ...extra }, 'read', what, undefined),
+        post: (path, params, what, extra = {}) =>
+          this.exchange({ path, httpMethod: 'POST', params, ...extra }, 'read', what, undefined),
       },
       this.logger,
     );
@@ -145,7 +148,8 @@ export class DsmClient {
     let session = await this.session.acquire(options.signal);
     let renewed = false;
     for (;;) {
-      const envelope = await this.exchange(this.request(info.path, options.kind, { ...params, api, version, method }, session), options.kind, what, options.signal);
+      const request = this.request(info.path, options.kind, { ...params, api, version, method }, session);
+      const envelope = await this.exchange(request, options.kind, what, options.signal);
       if (envelope.success) return envelope.data as T;
       const { code, errors } = envelope.error;
       // An expired session means DSM did nothing, so even a write is safe to repeat once with a new sid.
@@ -169,7 +173,8 @@ export class DsmClient {
     try {
       await this.session.logout();
     } catch (error) {
-      this.logger.warning(`Logout from DSM failed; the session ends when DSM expires it. ${error instanceof Error ? error.message : String(error)}`);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warning(`Logout from DSM failed; the session ends when DSM expires it. ${reason}`);
     }
     await this.transport.close();
   }
@@ -190,7 +195,7 @@ export class DsmClient {
   }
 
   private discoverApis(signal: AbortSignal | undefined): Promise<Discovery> {
-    this.assertOpen('API discovery');
+    this.assertOpen(DISCOVERY);
     if (this.discovery === undefined || Date.now() >= this.discovery.expiresAt) {
       const entry = { promise: this.queryApis(), expiresAt: Number.POSITIVE_INFINITY };
       this.discovery = entry;
@@ -203,7 +208,7 @@ export class DsmClient {
         },
       );
     }
-    return awaitWithSignal(this.discovery.promise, signal, 'API discovery');
+    return awaitWithSignal(this.discovery.promise, signal, DISCOVERY);
   }
 
   /**
@@ -213,17 +218,19 @@ export class DsmClient {
   private async queryApis(): Promise<Discovery> {
     let reason: string;
     try {
-      const envelope = await this.exchangeRaw({ path: DISCOVERY_PATH, httpMethod: 'GET', params: DISCOVERY_PARAMS }, 'read', undefined);
+      const request: WireRequest = { path: DISCOVERY_PATH, httpMethod: 'GET', params: DISCOVERY_PARAMS };
+      const envelope = await this.exchangeRaw(request, 'read', DISCOVERY, undefined);
       const map = envelope.success ? parseApiMap(envelope.data) : undefined;
       if (map !== undefined) return { map, guessed: false };
       reason = envelope.success ? 'the answer lists no APIs' : `DSM error ${envelope.error.code}`;
     } catch (error) {
       if (!(error instanceof WireFailure)) throw error;
-      if (error.reason !== 'server' && error.reason !== 'protocol') throw this.failure(error, 'read', 'API discovery (SYNO.API.Info)');
+      if (error.reason !== 'server' && error.reason !== 'protocol') throw this.failure(error, 'read', DISCOVERY);
       reason = error.message;
     }
     this.logger.warning(
-      `API discovery through SYNO.API.Info failed (${reason}); assuming the guide's layout: SYNO.API.Auth at auth.cgi version 3, Virtual Machine Manager APIs at entry.cgi version 1.`,
+      `${DISCOVERY} failed (${reason}); assuming the guide's layout: SYNO.API.Auth at auth.cgi version 3, ` +
+        'Virtual Machine Manager APIs at entry.cgi version 1.',
     );
     return { map: guideApiMap(), guessed: true };
   }
@@ -234,9 +241,18 @@ export class DsmClient {
     return { path: info.path, version: chooseVersion(AUTH_API, info, MAX_AUTH_VERSION) };
   }
 
-  private async exchange(request: WireRequest, kind: CallKind, what: string, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
+  private failure(failure: WireFailure, kind: CallKind, what: string): OperationError {
+    return failureError(failure, { write: kind === 'write', what, origin: this.transport.origin });
+  }
+
+  private async exchange(
+    request: WireRequest,
+    kind: CallKind,
+    what: string,
+    signal: AbortSignal | undefined,
+  ): Promise<DsmEnvelope> {
     try {
-      return await this.exchangeRaw(request, kind, signal);
+      return await this.exchangeRaw(request, kind, what, signal);
     } catch (error) {
       if (error instanceof WireFailure) throw this.failure(error, kind, what);
       throw error;
@@ -244,7 +260,12 @@ export class DsmClient {
   }
 
   /** One request, repeated with exponential backoff on network failures and 5xx, for reads only. */
-  private async exchangeRaw(request: WireRequest, kind: CallKind, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
+  private async exchangeRaw(
+    request: WireRequest,
+    kind: CallKind,
+    what: string,
+    signal: AbortSignal | undefined,
+  ): Promise<DsmEnvelope> {
     for (let attempt = 0; ; attempt += 1) {
       this.requests += 1;
       try {
@@ -255,67 +276,35 @@ export class DsmClient {
         if (!retryable || attempt >= this.readRetries) throw error;
         this.retries += 1;
         const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-        this.logger.debug(`DSM request failed (${error.message}); retrying in ${delayMs} ms.`, { cgi: request.path });
-        await sleep(delayMs, signal, 'The DSM request');
+        this.logger.debug(`${what} failed (${error.message}); retrying in ${delayMs} ms.`);
+        await sleep(delayMs, signal, what);
       }
     }
   }
 
-  private failure(failure: WireFailure, kind: CallKind, what: string): OperationError {
-    const origin = this.transport.origin;
-    const write = kind === 'write';
-    const unknown = write && failure.maybeDelivered;
-    const maybe = unknown ? ' The change may or may not have happened.' : '';
-    const common = { cause: failure, outcomeUnknown: unknown };
-    switch (failure.reason) {
-      case 'tls':
-        return tlsError(failure.cause, origin);
-      case 'cancelled':
-        return cancelled(what, unknown);
-      case 'timeout':
-        return new OperationError('timeout', `${what} failed: ${failure.message} from DSM at ${origin}.${maybe}`, {
-          ...common,
-          next: unknown ? READ_BEFORE_RETRY : 'DSM may be busy: try again, or raise VMM_TIMEOUT_MS.',
-        });
-      case 'protocol':
-        return new OperationError('protocol', `DSM at ${origin} answered ${what} with something that is not the DSM Web API: ${failure.message}.${maybe}`, {
-          ...common,
-          next: unknown ? READ_BEFORE_RETRY : 'Check that VMM_URL points at DSM itself (for example https://nas.local:5001), not at another service.',
-        });
-      case 'network':
-      case 'server':
-        if (unknown) {
-          return new OperationError('transport', `${what} failed in transit (${failure.message}).${maybe}`, { ...common, next: READ_BEFORE_RETRY });
-        }
-        return new OperationError('transport', `${what} failed: no answer from DSM at ${origin} (${failure.message}).${write ? ' Nothing was sent.' : ''}`, {
-          ...common,
-          next: 'Check that DSM is up and that VMM_URL is right, then try again.',
-        });
-    }
-  }
 }
+
+const SET_URL = 'Set VMM_URL to the DSM address, for example https://nas.local:5001.';
 
 function parseUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch (error) {
-    throw new OperationError('invalid_input', `VMM_URL "${text}" is not a URL.`, { cause: error, next: 'Set VMM_URL to the DSM address, for example https://nas.local:5001.' });
+    throw new OperationError('invalid_input', `VMM_URL "${text}" is not a URL.`, { cause: error, next: SET_URL });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new OperationError('invalid_input', `VMM_URL must start with https:// or http://, got "${url.protocol}".`, {
-      next: 'Set VMM_URL to the DSM address, for example https://nas.local:5001.',
-    });
+    throw new OperationError('invalid_input', `VMM_URL must start with https:// or http://, got "${url.protocol}".`, { next: SET_URL });
   }
   return url.href;
 }
 
 function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new OperationError('invalid_input', `${name} must be a positive number, got ${value}.`);
-  return value;
+  if (Number.isFinite(value) && value > 0) return value;
+  throw new OperationError('invalid_input', `${name} must be a positive number, got ${value}.`);
 }
 
 function nonNegativeInteger(name: string, value: number): number {
-  if (!(Number.isInteger(value) && value >= 0)) throw new OperationError('invalid_input', `${name} must be a whole number of at least 0, got ${value}.`);
-  return value;
+  if (Number.isInteger(value) && value >= 0) return value;
+  throw new OperationError('invalid_input', `${name} must be a whole number of at least 0, got ${value}.`);
 }

@@ -21,7 +21,10 @@ export const AUTH_API = 'SYNO.API.Auth';
 export const SESSION_EXPIRED_CODES: ReadonlySet<number> = new Set([106, 107, 119]);
 
 export const COMMON_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
-  101: { meaning: 'No parameter of API, method or version.', next: 'This is a client bug: report it with the call that failed.' },
+  101: {
+    meaning: 'No parameter of API, method or version.',
+    next: 'This is a client bug: report it with the call that failed.',
+  },
   102: {
     meaning: 'The requested API does not exist.',
     next: 'Check that Virtual Machine Manager is installed and running on this DSM, and that VMM_URL points at DSM itself.',
@@ -38,17 +41,29 @@ export const COMMON_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
     meaning: 'The login session does not have permission.',
     next: 'Use an account in the administrators group, or grant this account access to Virtual Machine Manager.',
   },
-  106: { meaning: 'Session timeout.', next: 'The client logs in again by itself; if this persists, check the DSM session settings.' },
+  106: {
+    meaning: 'Session timeout.',
+    next: 'The client logs in again by itself; if this persists, check the DSM session settings.',
+  },
   107: {
     meaning: 'Session interrupted by a duplicate login.',
     next: 'Another login with the same session name replaced this one; give each process its own session name.',
   },
-  119: { meaning: 'Session id not found (the session expired or was logged out).', next: 'The client logs in again by itself; if this persists, check the DSM session settings.' },
+  119: {
+    meaning: 'Session id not found (the session expired or was logged out).',
+    next: 'The client logs in again by itself; if this persists, check the DSM session settings.',
+  },
 };
 
 export const AUTH_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
-  400: { meaning: 'No such account or incorrect password.', next: 'Check VMM_USERNAME and VMM_PASSWORD (or VMM_PASSWORD_FILE).' },
-  401: { meaning: 'Account disabled.', next: 'Enable the account in DSM Control Panel > User, or use another account.' },
+  400: {
+    meaning: 'No such account or incorrect password.',
+    next: 'Check VMM_USERNAME and VMM_PASSWORD (or VMM_PASSWORD_FILE).',
+  },
+  401: {
+    meaning: 'Account disabled.',
+    next: 'Enable the account in DSM Control Panel > User, or use another account.',
+  },
   402: {
     meaning: 'Permission denied.',
     next: 'The account may not sign in from here (DSM application privileges or IP rules); use an administrator account.',
@@ -59,36 +74,65 @@ export const AUTH_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
   },
   404: {
     meaning: 'Failed to authenticate 2-step verification code.',
-    next: 'Check VMM_OTP_SECRET and this machine\'s clock (codes change every 30 s); a code is accepted only once per window.',
+    next:
+      'Check VMM_OTP_SECRET and this machine\'s clock (codes change every 30 s). DSM accepts each code once: ' +
+      'if another client with the same secret just logged in, try again in 30 s.',
   },
 };
 
 const PICK_ANOTHER_HOST = 'pick another host, or power off another VM on this host';
 
 export const VMM_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
-  401: { meaning: 'Bad parameter.', next: 'Check the arguments; DSM rejects parameters it does not expect (for example CPU or RAM on create).' },
+  401: {
+    meaning: 'Bad parameter.',
+    next: 'Check the arguments; DSM rejects parameters it does not expect (for example CPU or RAM on create).',
+  },
   402: { meaning: 'Operation failed.', next: 'Check Virtual Machine Manager\'s log in DSM for the reason.' },
   403: { meaning: 'Name conflict.', next: 'Choose a name no other VM or image uses.' },
   404: {
     meaning: 'The number of iSCSI LUNs has reached the system limit (each vDisk is an iSCSI LUN).',
     next: 'Delete unused vDisks or VMs, or use fewer disks.',
   },
-  500: { meaning: 'The cluster is frozen: more than half of the hosts are offline.', next: 'Bring the offline hosts back online first.' },
+  500: {
+    meaning: 'The cluster is frozen: more than half of the hosts are offline.',
+    next: 'Bring the offline hosts back online first.',
+  },
   501: {
     meaning: 'The cluster is in incompatible mode.',
     next: 'Upgrade every host to a compatible DSM version and try again.',
   },
   600: { meaning: 'The cluster is not ready.', next: 'Wait a minute for the cluster to settle, then try again.' },
   601: { meaning: 'The host is offline.', next: 'Pick another host, or bring this host back online.' },
-  700: { meaning: 'The storage is invalid.', next: 'Pick another storage, or check this storage\'s health in Virtual Machine Manager.' },
-  900: { meaning: 'Failed to set a host to the virtual machine.', next: 'Pick another host, or let the cluster choose one.' },
+  700: {
+    meaning: 'The storage is invalid.',
+    next: 'Pick another storage, or check this storage\'s health in Virtual Machine Manager.',
+  },
+  900: {
+    meaning: 'Failed to set a host to the virtual machine.',
+    next: 'Pick another host, or let the cluster choose one.',
+  },
   901: { meaning: 'The virtual machine does not have a host.', next: 'Power it on with an explicit host.' },
-  902: { meaning: 'Failed to power on the virtual machine due to insufficient CPU threads.', next: `Lower vcpus, ${PICK_ANOTHER_HOST}.` },
-  903: { meaning: 'Failed to power on the virtual machine due to insufficient memory.', next: `Insufficient memory on the host: ${PICK_ANOTHER_HOST}, or lower ram_mb.` },
-  904: { meaning: 'The virtual machine is online (already running).', next: 'Nothing to do if you wanted it running; shut it down first for changes that need it off.' },
+  902: {
+    meaning: 'Failed to power on the virtual machine due to insufficient CPU threads.',
+    next: `Lower vcpus, ${PICK_ANOTHER_HOST}.`,
+  },
+  903: {
+    meaning: 'Failed to power on the virtual machine due to insufficient memory.',
+    next: `Insufficient memory on the host: ${PICK_ANOTHER_HOST}, or lower ram_mb.`,
+  },
+  904: {
+    meaning: 'The virtual machine is online (already running).',
+    next: 'Nothing to do if you wanted it running; shut it down first for changes that need it off.',
+  },
   905: { meaning: 'MAC address conflict.', next: 'Give the vNIC another MAC address, or let DSM generate one.' },
-  906: { meaning: 'Failed to create the virtual machine because the selected image was not found.', next: 'List images and pick one that exists on the chosen storage.' },
-  907: { meaning: 'The virtual machine is offline.', next: 'Power it on first, or use an operation meant for a stopped VM.' },
+  906: {
+    meaning: 'Failed to create the virtual machine because the selected image was not found.',
+    next: 'List images and pick one that exists on the chosen storage.',
+  },
+  907: {
+    meaning: 'The virtual machine is offline.',
+    next: 'Power it on first, or use an operation meant for a stopped VM.',
+  },
   908: {
     meaning: 'Failed to power on the virtual machine due to insufficient CPU threads for reservation on the host.',
     next: `Lower the CPU reservation or vcpus, ${PICK_ANOTHER_HOST}.`,
@@ -97,11 +141,26 @@ export const VMM_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
     meaning: 'Failed to power on the virtual machine because the host has no corresponding network.',
     next: 'Pick a host that is attached to the VM\'s network, or change the VM\'s network.',
   },
-  910: { meaning: 'Only the VirtIO hard disk controller can be used to boot the virtual machine remotely.', next: 'Switch the boot disk to VirtIO, or power it on on its own host.' },
-  911: { meaning: 'Virtual machines with UEFI enabled cannot be powered on remotely.', next: 'Power it on on its own host.' },
-  1000: { meaning: 'Cannot find the task id (unknown, or finished and already cleaned up).', next: 'List tasks, or check the resulting VM or image directly.' },
-  1001: { meaning: 'Virtual Machine Manager Pro is needed.', next: 'Activate a Virtual Machine Manager Pro license on this cluster.' },
-  1400: { meaning: 'The image was only partly created.', next: 'Check the image\'s storages; delete and recreate it if a storage is missing it.' },
+  910: {
+    meaning: 'Only the VirtIO hard disk controller can be used to boot the virtual machine remotely.',
+    next: 'Switch the boot disk to VirtIO, or power it on on its own host.',
+  },
+  911: {
+    meaning: 'Virtual machines with UEFI enabled cannot be powered on remotely.',
+    next: 'Power it on on its own host.',
+  },
+  1000: {
+    meaning: 'Cannot find the task id (unknown, or finished and already cleaned up).',
+    next: 'List tasks, or check the resulting VM or image directly.',
+  },
+  1001: {
+    meaning: 'Virtual Machine Manager Pro is needed.',
+    next: 'Activate a Virtual Machine Manager Pro license on this cluster.',
+  },
+  1400: {
+    meaning: 'The image was only partly created.',
+    next: 'Check the image\'s storages; delete and recreate it if a storage is missing it.',
+  },
   1600: {
     meaning: 'The virtual machine was edited, but reserving memory or CPU on the HA hosts failed.',
     next: 'The change is saved; check the HA hosts\' free memory and CPU.',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { forgetSecret, registerSecret } from '../safety/redact.js';
@@ -34,7 +35,12 @@ export interface LiveSession {
 /** How the session reaches SYNO.API.Auth; the client provides it (discovery, transport, retries). */
 export interface AuthPort {
   authEndpoint(): Promise<{ path: string; version: number }>;
-  post(path: string, params: Record<string, WireValue>, what: string, options?: { synoToken?: string; timeoutMs?: number }): Promise<DsmEnvelope>;
+  post(
+    path: string,
+    params: Record<string, WireValue>,
+    what: string,
+    options?: { synoToken?: string; timeoutMs?: number },
+  ): Promise<DsmEnvelope>;
 }
 
 const LOGIN = 'Login to DSM';
@@ -145,7 +151,7 @@ export class DsmSession {
     if (this.lastOtpStep !== undefined && step <= this.lastOtpStep) {
       const waitMs = (this.lastOtpStep + 1) * TOTP_STEP_MS - Date.now();
       this.logger.info(`Waiting ${Math.ceil(waitMs / 1000)} s for a fresh 2-step verification code (DSM accepts each code once).`);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await delay(waitMs);
       step = totpStep(Date.now());
     }
     this.lastOtpStep = step;
@@ -178,7 +184,8 @@ export class DsmSession {
     const next = usedDeviceId
       ? 'Set VMM_OTP_SECRET, or register this server as a trusted device again and update VMM_DEVICE_ID.'
       : base.next;
-    return new OperationError('auth', `DSM refused the login of account "${this.credentials.username}" (error ${code}): ${reason}${details}`, {
+    const account = this.credentials.username;
+    return new OperationError('auth', `DSM refused the login of account "${account}" (error ${code}): ${reason}${details}`, {
       dsm: base.dsm,
       ...(next === undefined ? {} : { next }),
     });

@@ -37,7 +37,9 @@ export function parseFingerprint(text: string): string {
   const hex = text.replace(/[:\s]/g, '').toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) {
     throw new OperationError('invalid_input', 'The TLS fingerprint is not a SHA-256 fingerprint (64 hex digits, colons optional).', {
-      next: 'Set VMM_TLS_FINGERPRINT to the SHA-256 fingerprint of the DSM certificate, e.g. from `openssl x509 -noout -fingerprint -sha256`.',
+      next:
+        'Set VMM_TLS_FINGERPRINT to the SHA-256 fingerprint of the DSM certificate, ' +
+        'e.g. from `openssl x509 -noout -fingerprint -sha256`.',
     });
   }
   return hex.match(/../g)?.join(':') ?? hex;
@@ -51,7 +53,10 @@ export function parseFingerprint(text: string): string {
 export function createTlsConnector(settings: TlsSettings, logger: Logger): buildConnector.connector {
   const pin = settings.fingerprint === undefined ? undefined : parseFingerprint(settings.fingerprint);
   if (settings.insecure === true && pin === undefined) {
-    logger.warning('TLS verification is OFF (VMM_INSECURE_TLS): anyone on the network path can read the DSM password. Prefer VMM_CA_FILE or VMM_TLS_FINGERPRINT.');
+    logger.warning(
+      'TLS verification is OFF (VMM_INSECURE_TLS): anyone on the network path can read the DSM password. ' +
+        'Prefer VMM_CA_FILE or VMM_TLS_FINGERPRINT.',
+    );
   }
   const base = buildConnector({
     rejectUnauthorized: false,
@@ -102,20 +107,26 @@ export function tlsError(error: unknown, origin: string): OperationError {
   if (error instanceof TlsRejectedError && error.reason === 'pin_mismatch') {
     return new OperationError(
       'tls',
-      `DSM at ${origin} presented a certificate with SHA-256 fingerprint ${error.observedFingerprint}, which does not match VMM_TLS_FINGERPRINT (${error.detail}). Nothing was sent.`,
+      `DSM at ${origin} presented a certificate with SHA-256 fingerprint ${error.observedFingerprint}, ` +
+        `which does not match VMM_TLS_FINGERPRINT (${error.detail}). Nothing was sent.`,
       {
         cause: error,
-        next: 'If the DSM certificate was renewed, check the new fingerprint in DSM and update VMM_TLS_FINGERPRINT; otherwise something is intercepting the connection.',
+        next:
+          'If the DSM certificate was renewed, check the new fingerprint in DSM and update VMM_TLS_FINGERPRINT; ' +
+          'otherwise something is intercepting the connection.',
       },
     );
   }
   if (error instanceof TlsRejectedError) {
     return new OperationError(
       'tls',
-      `DSM at ${origin} presented a certificate this machine does not trust (${error.detail}); its SHA-256 fingerprint is ${error.observedFingerprint}. Nothing was sent.`,
+      `DSM at ${origin} presented a certificate this machine does not trust (${error.detail}); ` +
+        `its SHA-256 fingerprint is ${error.observedFingerprint}. Nothing was sent.`,
       {
         cause: error,
-        next: `Set VMM_CA_FILE to the CA that signed it, or pin it with VMM_TLS_FINGERPRINT=${error.observedFingerprint} after checking that DSM shows the same certificate, or (last resort) set VMM_INSECURE_TLS=true.`,
+        next:
+          `Set VMM_CA_FILE to the CA that signed it, or pin it with VMM_TLS_FINGERPRINT=${error.observedFingerprint} ` +
+          'after checking that DSM shows the same certificate, or (last resort) set VMM_INSECURE_TLS=true.',
       },
     );
   }

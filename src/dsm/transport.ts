@@ -136,9 +136,8 @@ function parseEnvelope(statusCode: number, text: string, path: string): DsmEnvel
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new WireFailure('protocol', true, `the answer from /webapi/${path} is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`, {
-      cause: error,
-    });
+    const start = JSON.stringify(text.slice(0, 40));
+    throw new WireFailure('protocol', true, `the answer from /webapi/${path} is not JSON (starts with ${start})`, { cause: error });
   }
   if (typeof body !== 'object' || body === null || typeof (body as { success?: unknown }).success !== 'boolean') {
     throw new WireFailure('protocol', true, `the answer from /webapi/${path} has no boolean "success" field`);
@@ -161,9 +160,13 @@ function errorCode(error: unknown): string | undefined {
   return typeof nested === 'string' ? nested : undefined;
 }
 
+/** undici's answer to a request it could not even build: a client bug, not a network problem. */
+const CLIENT_BUG_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+
 function classify(error: unknown): WireFailure {
   if (isTlsFailure(error)) return new WireFailure('tls', false, 'TLS failure', { cause: error });
   const code = errorCode(error);
+  if (code !== undefined && CLIENT_BUG_CODES.has(code)) throw error;
   const message = error instanceof Error ? error.message : String(error);
   const detail = code === undefined || message.includes(code) ? message || code || 'network error' : `${code}: ${message}`;
   return new WireFailure('network', code === undefined || !NOT_DELIVERED_CODES.has(code), detail, { cause: error });
