@@ -1,0 +1,71 @@
+import type { SimHost, SimVm } from './model.js';
+import type { SimulatorState } from './state.js';
+import type { Timers } from './timers.js';
+
+interface Transition {
+  timer: NodeJS.Timeout;
+  onSettled: Array<() => void>;
+}
+
+/**
+ * Power transitions take `settleMs`, like a real boot or ACPI shutdown: booting -> running,
+ * shutting_down -> shutdown. A newer transition replaces an unfinished one; whoever waited on the
+ * old one is told it settled.
+ */
+export class PowerControl {
+  private readonly transitions = new Map<string, Transition>();
+
+  constructor(
+    private readonly state: SimulatorState,
+    private readonly timers: Timers,
+    private readonly settleMs: number,
+  ) {}
+
+  powerOn(vm: SimVm, host: SimHost, onSettled?: () => void): void {
+    this.state.setStatus(vm, 'booting', host.id);
+    this.begin(vm, 'running', onSettled);
+  }
+
+  shutdown(vm: SimVm, onSettled?: () => void): void {
+    this.state.setStatus(vm, 'shutting_down');
+    this.begin(vm, 'shutdown', onSettled);
+  }
+
+  /** Forced power off; if a graceful shutdown is under way it ends now. */
+  powerOff(vm: SimVm, onSettled?: () => void): void {
+    if (vm.status === 'shutting_down') {
+      this.settle(vm, 'shutdown');
+      onSettled?.();
+      return;
+    }
+    this.shutdown(vm, onSettled);
+  }
+
+  /** Stops any transition of a VM that is being deleted. */
+  forget(vm: SimVm): void {
+    this.cancel(vm.id);
+  }
+
+  private begin(vm: SimVm, target: 'running' | 'shutdown', onSettled: (() => void) | undefined): void {
+    this.cancel(vm.id);
+    const timer = this.timers.after(this.settleMs, () => this.settle(vm, target));
+    this.transitions.set(vm.id, { timer, onSettled: onSettled === undefined ? [] : [onSettled] });
+  }
+
+  private settle(vm: SimVm, target: 'running' | 'shutdown'): void {
+    const transition = this.transitions.get(vm.id);
+    this.timers.cancel(transition?.timer);
+    this.transitions.delete(vm.id);
+    if (this.state.vms.get(vm.id) === vm) this.state.setStatus(vm, target);
+    for (const notify of transition?.onSettled ?? []) notify();
+  }
+
+  /** Cancels a pending transition; whoever waited on it is told it is over. */
+  private cancel(vmId: string): void {
+    const transition = this.transitions.get(vmId);
+    if (transition === undefined) return;
+    this.timers.cancel(transition.timer);
+    this.transitions.delete(vmId);
+    for (const notify of transition.onSettled) notify();
+  }
+}
