@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DsmClient } from '../src/dsm/client.js';
 import { totp } from '../src/dsm/totp.js';
@@ -5,7 +7,7 @@ import { base32Decode } from '../src/dsm/totp.js';
 import { OperationError } from '../src/errors.js';
 import { redactText } from '../src/safety/redact.js';
 import { DEMO_USER } from '../src/simulator/index.js';
-import { capturingLogger, client, GUEST, GUEST_ACTION, guestId, requestsTo, simulator } from './dsm-helpers.js';
+import { capturingLogger, client, GUEST, GUEST_ACTION, guestId, onCleanup, requestsTo, simulator } from './dsm-helpers.js';
 
 const AUTH = 'SYNO.API.Auth';
 const OTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -18,6 +20,32 @@ async function rejection(promise: Promise<unknown>): Promise<OperationError> {
   );
   expect(error).toBeInstanceOf(OperationError);
   return error as OperationError;
+}
+
+/** A pass-through HTTP proxy in front of the simulator that records the headers of each request. */
+async function headerRecordingProxy(target: string): Promise<{ url: string; seen: Array<{ path: string; headers: IncomingHttpHeaders }> }> {
+  const seen: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
+  const server = createServer((request, response) => {
+    seen.push({ path: request.url ?? '', headers: request.headers });
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const contentType = request.headers['content-type'];
+      fetch(`${target}${request.url ?? ''}`, {
+        method: request.method ?? 'GET',
+        ...(contentType === undefined ? {} : { headers: { 'content-type': contentType } }),
+        ...(request.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+      })
+        .then(async (upstream) => response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text()))
+        .catch((error: unknown) => response.writeHead(502).end(String(error)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
 describe('DSM client: discovery', () => {
@@ -107,6 +135,20 @@ describe('DSM client: login and logout', () => {
     expect(login?.params).toMatchObject({ account: 'admin', passwd: '[masked]', format: 'sid', enable_syno_token: 'yes' });
   });
 
+  it('sends the SynoToken as X-SYNO-TOKEN on every request after login', async () => {
+    const sim = await simulator();
+    const proxy = await headerRecordingProxy(sim.url);
+    const dsm = client(proxy.url);
+    const id = await guestId(dsm, 'win10');
+    await dsm.call(GUEST, 'set', { guest_id: id, description: 'token' }, { kind: 'write' });
+    const [discovery, login, list, set] = proxy.seen;
+    expect(discovery?.headers['x-syno-token']).toBeUndefined();
+    expect(login?.headers['x-syno-token']).toBeUndefined();
+    expect(list?.headers['x-syno-token']).toMatch(/\w{8,}/);
+    expect(set?.headers['x-syno-token']).toBe(list?.headers['x-syno-token']);
+    expect(redactText(String(list?.headers['x-syno-token']))).toBe('[redacted]');
+  });
+
   it('gives each client its own session name unless one is given', async () => {
     const sim = await simulator();
     const first = client(sim.url);
@@ -140,6 +182,15 @@ describe('DSM client: login and logout', () => {
     expect(error.message).not.toContain('not-the-password');
     expect(error.next).toMatch(/VMM_PASSWORD/);
     expect(dsm.sessionLive).toBe(false);
+  });
+
+  it('does not try a wrong password again, to keep the account clear of DSM auto-block', async () => {
+    const sim = await simulator();
+    const dsm = client(sim.url, { password: 'not-the-password' });
+    const first = await rejection(dsm.call(GUEST, 'list', {}, { kind: 'read' }));
+    const second = await rejection(dsm.call(GUEST, 'list', {}, { kind: 'read' }));
+    expect(second).toBe(first);
+    expect(requestsTo(sim, AUTH, 'login')).toHaveLength(1);
   });
 
   it('reports a disabled account (401) and a denied one (402) as auth errors', async () => {

@@ -58,6 +58,11 @@ export class DsmSession {
   private loginInFlight: Promise<LiveSession> | undefined;
   private generation = 0;
   private lastOtpStep: number | undefined;
+  /**
+   * A wrong account or password (400) cannot fix itself while the process runs. Asking again on every
+   * call would only walk the account towards DSM's auto-block (10 failures in 5 minutes by default).
+   */
+  private wrongCredentials: OperationError | undefined;
   private readonly otpKey: Buffer | undefined;
   private readonly sessionName: string;
   logins = 0;
@@ -119,6 +124,7 @@ export class DsmSession {
   }
 
   private async login(): Promise<LiveSession> {
+    if (this.wrongCredentials !== undefined) throw this.wrongCredentials;
     const { path, version } = await this.port.authEndpoint();
     const params: Record<string, WireValue> = {
       api: AUTH_API,
@@ -135,7 +141,11 @@ export class DsmSession {
     registerSecret(otpCode);
     try {
       const envelope = await this.port.post(path, { ...params, otp_code: otpCode }, LOGIN);
-      if (!envelope.success) throw this.refused(envelope.error.code, envelope.error.errors);
+      if (!envelope.success) {
+        const refusal = this.refused(envelope.error.code, envelope.error.errors);
+        if (envelope.error.code === 400) this.wrongCredentials = refusal;
+        throw refusal;
+      }
       return this.accept(envelope.data);
     } finally {
       forgetSecret(otpCode);
