@@ -32,6 +32,8 @@ export class StdioServer {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(n: Notification) => void>();
   private readonly stderrChunks: string[] = [];
+  /** stdout lines that were not JSON-RPC: a server must never write any. */
+  readonly strayOutput: string[] = [];
   private nextId = 1;
   private exited: Promise<number | null>;
 
@@ -101,6 +103,16 @@ export class StdioServer {
     return Number(match[1]) / 1024;
   }
 
+  /** Writes bytes to the server's stdin as they are, malformed or not. */
+  writeRaw(text: string): void {
+    this.child.stdin.write(text);
+  }
+
+  /** Resolves with the exit code once the server process ends. */
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+
   /** Closes stdin (the MCP way to stop a stdio server) and waits for the exit code. */
   async close(): Promise<number | null> {
     this.child.stdin.end();
@@ -109,13 +121,11 @@ export class StdioServer {
 
   private receive(line: string): void {
     if (line.trim() === '') return;
-    const message = JSON.parse(line) as {
-      id?: number | string;
-      method?: string;
-      params?: Record<string, unknown>;
-      result?: Record<string, unknown>;
-      error?: RpcAnswer['error'];
-    };
+    const message = parseMessage(line);
+    if (message === undefined) {
+      this.strayOutput.push(line);
+      return;
+    }
     if (message.method !== undefined && message.id !== undefined) {
       // The server asks something (ping); answer so it never waits on us.
       this.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: message.id, result: {} })}\n`);
@@ -139,5 +149,23 @@ export class StdioServer {
   private failAll(error: Error): void {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+  }
+}
+
+interface Message {
+  id?: number | string;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: RpcAnswer['error'];
+}
+
+function parseMessage(line: string): Message | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Message) : undefined;
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
   }
 }

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { TOOL_DEFINITIONS } from '../src/tools/index.js';
+import { leaks, simulatorSecrets, startServer, type ServerUnderTest } from './fault-harness.js';
+import { createRandom, fuzzArguments, fuzzSeed, type FuzzVocabulary, type JsonSchema } from './fuzz-inputs.js';
+
+/**
+ * Every tool gets random and hostile arguments. Whatever arrives: the server answers (no crash, no
+ * hang), invalid arguments get a clear `isError` result and never reach the backend as a write, and
+ * valid ones either work or fail with a clear message. A failure prints its seed; replay it with
+ * `FUZZ_SEED=<seed> npx vitest run test/fuzz-tools.test.ts` (after `npm run build`).
+ */
+
+const CALLS_PER_TOOL = 40;
+const SEED = fuzzSeed();
+
+/** DSM methods that change something, in both API styles. */
+const WRITE_METHODS = new Set([
+  'SYNO.Virtualization.API.Guest create',
+  'SYNO.Virtualization.API.Guest set',
+  'SYNO.Virtualization.API.Guest delete',
+  'SYNO.Virtualization.API.Guest.Action poweron',
+  'SYNO.Virtualization.API.Guest.Action poweroff',
+  'SYNO.Virtualization.API.Guest.Action shutdown',
+  'SYNO.Virtualization.API.Guest.Image create',
+  'SYNO.Virtualization.API.Guest.Image delete',
+  'SYNO.Virtualization.Guest PowerOn',
+  'SYNO.Virtualization.Guest PowerOff',
+  'SYNO.Virtualization.Guest Shutdown',
+  'SYNO.Virtualization.Guest Delete',
+  'SYNO.Virtualization.Guest Set',
+  'SYNO.Virtualization.Image Create',
+  'SYNO.Virtualization.Image Delete',
+]);
+
+let simulator: SimulatorHandle;
+let server: ServerUnderTest;
+let schemas: Map<string, JsonSchema>;
+
+beforeAll(async () => {
+  simulator = await startSimulator({ powerSettleMs: 20, taskDurationMs: 50 });
+  server = await startServer(simulator);
+  const listed = await server.client.listTools();
+  schemas = new Map(listed.tools.map((tool) => [tool.name, tool.inputSchema as JsonSchema]));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await simulator?.close();
+});
+
+function vocabulary(sim: SimulatorHandle): FuzzVocabulary {
+  const { state } = sim;
+  const names = [
+    ...[...state.vms.values()].flatMap((vm) => [vm.name, vm.id]),
+    ...[...state.images.values()].map((image) => image.name),
+    ...[...state.storages.values()].map((storage) => storage.name),
+    ...[...state.networks.values()].map((network) => network.name),
+    ...[...state.hosts.values()].map((host) => host.name),
+    ...[...state.tasks.keys()],
+  ];
+  return { names };
+}
+
+function writesSince(sim: SimulatorHandle, from: number): string[] {
+  return sim.stats.requests
+    .slice(from)
+    .map((request) => `${request.api} ${request.method}`)
+    .filter((call) => WRITE_METHODS.has(call));
+}
+
+/** Why an error text would not help its reader, or undefined when it is clear. */
+function unclear(text: string): string | undefined {
+  if (text.trim().length < 10) return `too short: ${JSON.stringify(text)}`;
+  if (/\[object Object\]|^undefined$|^null$/m.test(text)) return `unrendered value: ${text.slice(0, 200)}`;
+  if (/\n\s+at .+:\d+:\d+\)?/.test(text)) return `stack trace: ${text.slice(0, 200)}`;
+  return undefined;
+}
+
+function shorten(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 300 ? `${text.slice(0, 300)}... (${text.length} chars)` : text;
+}
+
+describe(`tool input fuzzing (FUZZ_SEED=${SEED})`, () => {
+  it('lists every defined tool with an input schema', () => {
+    expect([...schemas.keys()].sort()).toEqual(TOOL_DEFINITIONS.map((tool) => tool.name).sort());
+  });
+
+  it.each(TOOL_DEFINITIONS.map((tool) => [tool.name, tool] as const))(
+    'answers %s clearly for any input, and lets no invalid input reach the backend as a write',
+    async (name, tool) => {
+      const schema = schemas.get(name);
+      expect(schema).toBeDefined();
+      const random = createRandom((SEED ^ hash(name)) >>> 0);
+      const problems: string[] = [];
+      for (let i = 0; i < CALLS_PER_TOOL; i++) {
+        const args = fuzzArguments(random, schema as JsonSchema, vocabulary(simulator));
+        const valid = tool.input.safeParse(args).success;
+        const from = simulator.stats.requests.length;
+        const where = `call ${i} (${valid ? 'valid' : 'invalid'}) ${shorten(args)}`;
+        try {
+          const answer = await server.call(name, args);
+          const writes = writesSince(simulator, from);
+          if (!valid && !answer.isError) problems.push(`${where}: invalid input was accepted: ${answer.text.slice(0, 200)}`);
+          if (!valid && writes.length > 0) problems.push(`${where}: invalid input reached the backend as ${writes.join(', ')}`);
+          const why = answer.isError ? unclear(answer.text) : undefined;
+          if (why !== undefined) problems.push(`${where}: unclear error, ${why}`);
+        } catch (error) {
+          problems.push(`${where}: no tool result: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      expect(problems, `replay with FUZZ_SEED=${SEED}`).toEqual([]);
+    },
+  );
+
+  it('is still up and answering after all of it, and never printed a secret', async () => {
+    const answer = await server.call('list_vms', {});
+    expect(answer.isError, answer.text).toBe(false);
+    expect(server.stderr()).not.toMatch(/unhandled|unexpected failure/i);
+    expect(leaks([...server.transcript(), server.stderr()], simulatorSecrets(simulator))).toEqual([]);
+  });
+});
+
+/** Each tool gets its own stream of values, so adding a tool does not change the others' inputs. */
+function hash(text: string): number {
+  let h = 2166136261;
+  for (const char of text) h = Math.imul(h ^ char.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
