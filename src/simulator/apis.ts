@@ -1,6 +1,7 @@
 import type { ApiDefinition, Handler } from './context.js';
 import { AuthApi } from './handlers/auth.js';
 import { hostList, networkList, storageList } from './handlers/cluster.js';
+import { compactGuestMethods, compactImageMethods } from './handlers/compact.js';
 import { guestActionMethods } from './handlers/guest-action.js';
 import { guestImageMethods } from './handlers/guest-image.js';
 import { guestMethods } from './handlers/guest.js';
@@ -34,6 +35,9 @@ export function buildApiTable(options: ResolvedOptions): ReadonlyMap<string, Api
     apis.set('SYNO.Virtualization.API.Guest', entry(guestMethods));
     apis.set('SYNO.Virtualization.API.Guest.Action', entry(guestActionMethods));
     apis.set('SYNO.Virtualization.API.Guest.Image', entry(guestImageMethods));
+  } else {
+    apis.set('SYNO.Virtualization.Guest', entry(compactGuestMethods));
+    apis.set('SYNO.Virtualization.Image', entry(compactImageMethods));
   }
   return apis;
 }
