@@ -362,6 +362,15 @@ describe('DSM client: encoding round trips', () => {
     expect(byName.guest_id).toBe(id);
   });
 
+  it('refuses a parameter it cannot encode as invalid input, without sending the call', async () => {
+    const sim = await simulator();
+    const dsm = client(sim.url);
+    const error = await rejection(dsm.call(GUEST, 'set', { guest_name: 'win10', vcpu_num: Number.NaN }, { kind: 'write' }));
+    expect(error).toMatchObject({ kind: 'invalid_input', outcomeUnknown: false });
+    expect(error.message).toMatch(/vcpu_num/);
+    expect(requestsTo(sim, GUEST, 'set')).toHaveLength(0);
+  });
+
   it('sends reads as GET query strings and writes as POST form bodies', async () => {
     const sim = await simulator();
     const dsm = client(sim.url);

@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { encodeForm, type WireValue } from './encoding.js';
 import { createTlsConnector, isTlsFailure, type TlsSettings } from './tls.js';
@@ -82,6 +82,7 @@ export class DsmTransport {
 
   async send(request: WireRequest, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
     if (signal?.aborted) throw new WireFailure('cancelled', false, 'cancelled before sending');
+    const prepared = this.prepare(request);
     const controller = new AbortController();
     let stoppedBy: 'timeout' | 'cancelled' | undefined;
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
@@ -95,8 +96,9 @@ export class DsmTransport {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const { statusCode, text } = await this.exchange(request, controller.signal);
-      return parseEnvelope(statusCode, text, request.path);
+      const response = await this.pool.request({ ...prepared, signal: controller.signal });
+      const text = await response.body.text();
+      return parseEnvelope(response.statusCode, text, request.path);
     } catch (error) {
       if (error instanceof WireFailure) throw error;
       if (stoppedBy === 'timeout') throw new WireFailure('timeout', true, `no answer within ${timeoutMs} ms`, { cause: error });
@@ -112,20 +114,15 @@ export class DsmTransport {
     return this.pool.close();
   }
 
-  private async exchange(request: WireRequest, signal: AbortSignal): Promise<{ statusCode: number; text: string }> {
+  /** Encodes before anything is sent, so that a bad parameter is the caller's error, not a network one. */
+  private prepare(request: WireRequest): Dispatcher.RequestOptions {
     const form = encodeForm(request.params);
     const path = `${this.basePath}/webapi/${request.path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.synoToken !== undefined) headers['x-syno-token'] = request.synoToken;
-    if (request.httpMethod === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
-    const response = await this.pool.request({
-      method: request.httpMethod,
-      path: request.httpMethod === 'GET' ? `${path}?${form}` : path,
-      headers,
-      ...(request.httpMethod === 'POST' ? { body: form } : {}),
-      signal,
-    });
-    return { statusCode: response.statusCode, text: await response.body.text() };
+    if (request.httpMethod === 'GET') return { method: 'GET', path: `${path}?${form}`, headers };
+    headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+    return { method: 'POST', path, headers, body: form };
   }
 }
 
