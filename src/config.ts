@@ -1,0 +1,435 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { LOG_LEVELS } from './log.js';
+
+/**
+ * Every setting, once: its type, its environment variable, its flag, its default and what it is for.
+ * Values come in four layers, later ones winning: defaults < config file (JSON) < environment < flags.
+ * The README's settings table and `--help` are generated from (or checked against) this schema.
+ */
+
+/** A setting the server cannot start with. The CLI prints `vmm-mcp: <message>` on one line and exits with 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface SettingDoc {
+  /** Environment variable, if the setting can come from the environment. */
+  env?: string;
+  /** Command-line flag, if any. Secrets have none: a command line is visible to every user in `ps`. */
+  flag?: string;
+  /** The flag in the `vmm-mcp simulator` command, for simulator options. */
+  simulatorFlag?: string;
+  /** Placeholder for the flag's value in `--help`; a flag without one is a switch (`--read-only`). */
+  value?: string;
+  default?: string | number | boolean;
+  description: string;
+  /** A path: relative paths in the config file are relative to the file's folder. */
+  path?: boolean;
+  /** Never echoed in an error message. */
+  secret?: boolean;
+}
+
+export const settingDocs = z.registry<SettingDoc>();
+
+/** What a converter answers when a value is wrong: the text after the setting's name. */
+class Problem {
+  constructor(readonly text: string) {}
+}
+
+function field<T>(convert: (value: unknown) => T | Problem) {
+  return z.unknown().transform((value, ctx) => {
+    const out = convert(value);
+    if (out instanceof Problem) {
+      ctx.addIssue({ code: 'custom', message: out.text });
+      return z.NEVER;
+    }
+    return out;
+  });
+}
+
+const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+function asText(value: unknown, secret = false): string | Problem {
+  if (value === undefined) return new Problem('is required');
+  if (typeof value !== 'string') return new Problem(secret ? 'must be a string' : `must be a string (got ${shown(value)})`);
+  if (value.trim() === '') return new Problem('is empty');
+  return value;
+}
+
+const text = () => field((value) => asText(value));
+const secretText = () => field((value) => asText(value, true));
+
+const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
+
+const boolean = () =>
+  field((value) => {
+    if (typeof value === 'boolean') return value;
+    const word = BOOLEAN_WORDS[String(value).trim().toLowerCase()];
+    return word ?? new Problem(`must be one of 1, 0, true, false, yes, no (got ${shown(value)})`);
+  });
+
+function wholeNumber(value: unknown, min: number, max: number, unit: string): number | Problem {
+  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    return new Problem(`must be a whole number of ${unit} from ${min} to ${max} (got ${shown(value)})`);
+  }
+  return number;
+}
+
+const integer = (min: number, max: number, unit: string) => field((value) => wholeNumber(value, min, max, unit));
+
+function choice<const T extends readonly string[]>(values: T) {
+  return field((value): T[number] | Problem => {
+    const word = typeof value === 'string' ? value.trim().toLowerCase() : value;
+    return values.find((candidate) => candidate === word) ?? new Problem(`must be one of ${values.join(', ')} (got ${shown(value)})`);
+  });
+}
+
+const dsmUrl = () =>
+  field((value) => {
+    const raw = asText(value);
+    if (raw instanceof Problem) return raw;
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      return new Problem(`must be a full address such as https://nas.local:5001 (got ${shown(raw)})`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      return new Problem(`must start with https:// or http:// (got ${shown(raw)})`);
+    }
+    if (url.username !== '' || url.password !== '') {
+      return new Problem('must not contain a user name or password; use VMM_USERNAME and VMM_PASSWORD');
+    }
+    return url.href.replace(/\/+$/, '');
+  });
+
+const globList = () =>
+  field((value) => {
+    const items = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
+      return new Problem(`must be comma-separated glob patterns such as "prod-*,db-?" (got ${shown(value)})`);
+    }
+    return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  });
+
+const fingerprint = () =>
+  field((value) => {
+    const raw = asText(value);
+    if (raw instanceof Problem) return raw;
+    const hex = raw.replace(/[:\s]/g, '');
+    if (!/^[0-9a-f]{64}$/i.test(hex)) {
+      return new Problem(`must be a SHA-256 fingerprint: 64 hex digits, colons allowed (got ${shown(raw)})`);
+    }
+    return raw.trim();
+  });
+
+const DESTRUCTIVE_MODES = ['confirm', 'deny', 'allow'] as const;
+const SIMULATOR_STYLES = ['official', 'compact'] as const;
+
+/** One NAS in a config file with several targets. Credentials come from the environment or files first. */
+export const TargetSchema = z
+  .object({
+    name: field((value) => {
+      const raw = asText(value);
+      if (raw instanceof Problem) return raw;
+      return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(raw)
+        ? raw
+        : new Problem(`must be letters, digits, "-", "_" or "." (got ${shown(raw)})`);
+    }),
+    url: dsmUrl(),
+    username: text(),
+    password: secretText().optional(),
+    password_env: text().optional(),
+    password_file: text().optional(),
+    otp_secret: secretText().optional(),
+    otp_secret_env: text().optional(),
+    otp_secret_file: text().optional(),
+    device_id: secretText().optional(),
+    device_id_env: text().optional(),
+    ca_file: text().optional(),
+    tls_fingerprint: fingerprint().optional(),
+    insecure_tls: boolean().optional(),
+    read_only: boolean().optional(),
+    destructive: choice(DESTRUCTIVE_MODES).optional(),
+    protect: globList().optional(),
+    timeout_ms: integer(100, 600_000, 'milliseconds').optional(),
+  })
+  .strict();
+
+export type TargetEntry = z.infer<typeof TargetSchema>;
+
+/** Keys of a target entry that hold paths (resolved against the config file's folder). */
+export const TARGET_PATH_KEYS = ['password_file', 'otp_secret_file', 'ca_file'] as const;
+
+export const SettingsSchema = z
+  .object({
+    config: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_CONFIG', flag: '--config', value: 'FILE', path: true, description: 'JSON config file with any of these settings (snake_case keys) and optionally `targets`' }),
+    url: dsmUrl()
+      .optional()
+      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001' }),
+    username: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_USERNAME', flag: '--username', value: 'NAME', description: 'DSM account (an administrator: VMM needs one)' }),
+    password: secretText()
+      .optional()
+      .register(settingDocs, { env: 'VMM_PASSWORD', secret: true, description: 'DSM password; environment only, never a flag (flags show in `ps`)' }),
+    password_file: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_PASSWORD_FILE', flag: '--password-file', value: 'FILE', path: true, description: 'file holding the DSM password (instead of VMM_PASSWORD)' }),
+    otp_secret: secretText()
+      .optional()
+      .register(settingDocs, { env: 'VMM_OTP_SECRET', secret: true, description: 'base32 TOTP secret of the account, for 2-step verification without a human' }),
+    otp_secret_file: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_OTP_SECRET_FILE', flag: '--otp-secret-file', value: 'FILE', path: true, description: 'file holding the TOTP secret (instead of VMM_OTP_SECRET)' }),
+    device_id: secretText()
+      .optional()
+      .register(settingDocs, { env: 'VMM_DEVICE_ID', secret: true, description: 'DSM device token ("trust this device") that skips the OTP' }),
+    ca_file: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_CA_FILE', flag: '--ca-file', value: 'FILE', path: true, description: 'PEM file of a CA to trust for the DSM certificate' }),
+    tls_fingerprint: fingerprint()
+      .optional()
+      .register(settingDocs, { env: 'VMM_TLS_FINGERPRINT', flag: '--tls-fingerprint', value: 'SHA256', description: 'pin the DSM certificate by its SHA-256 fingerprint' }),
+    insecure_tls: boolean().register(settingDocs, {
+      env: 'VMM_INSECURE_TLS',
+      flag: '--insecure-tls',
+      default: false,
+      description: 'do not verify the DSM certificate (last resort; warns on every start)',
+    }),
+    read_only: boolean().register(settingDocs, {
+      env: 'VMM_READ_ONLY',
+      flag: '--read-only',
+      default: false,
+      description: 'offer only tools that read; write and destructive tools are not listed',
+    }),
+    destructive: choice(DESTRUCTIVE_MODES).register(settingDocs, {
+      env: 'VMM_DESTRUCTIVE',
+      flag: '--destructive',
+      value: 'confirm|deny|allow',
+      default: 'confirm',
+      description: 'destructive tools (power_off, delete_vm, delete_image): ask first, hide, or run directly',
+    }),
+    protect: globList().register(settingDocs, {
+      env: 'VMM_PROTECT',
+      flag: '--protect',
+      value: 'GLOBS',
+      default: '',
+      description: 'comma-separated glob patterns of VM names that no tool may change',
+    }),
+    audit_log: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_AUDIT_LOG', flag: '--audit-log', value: 'FILE', path: true, description: 'append every write and destructive call to this JSONL file' }),
+    timeout_ms: integer(100, 600_000, 'milliseconds').register(settingDocs, {
+      env: 'VMM_TIMEOUT_MS',
+      flag: '--timeout-ms',
+      value: 'MS',
+      default: 30_000,
+      description: 'timeout of each DSM request',
+    }),
+    log_level: choice(LOG_LEVELS).register(settingDocs, {
+      env: 'VMM_LOG_LEVEL',
+      flag: '--log-level',
+      value: 'LEVEL',
+      default: 'info',
+      description: 'stderr log level: debug, info, warning, error',
+    }),
+    targets: z
+      .array(TargetSchema)
+      .min(1)
+      .superRefine((targets, ctx) => {
+        const seen = new Set<string>();
+        targets.forEach((target, index) => {
+          const key = target.name.toLowerCase();
+          if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `repeats the target name ${shown(target.name)}` });
+          seen.add(key);
+        });
+      })
+      .optional()
+      .register(settingDocs, { description: 'config file only: several NAS targets, each with name, url, username and its own credentials' }),
+    sim_port: integer(0, 65_535, 'port').register(settingDocs, {
+      simulatorFlag: '--port',
+      value: 'PORT',
+      default: 5000,
+      description: '`vmm-mcp simulator`: port to listen on (0 picks a free one)',
+    }),
+    sim_host: text().register(settingDocs, {
+      simulatorFlag: '--host',
+      value: 'HOST',
+      default: '127.0.0.1',
+      description: '`vmm-mcp simulator`: address to listen on',
+    }),
+    sim_style: choice(SIMULATOR_STYLES).register(settingDocs, {
+      flag: '--sim-style',
+      simulatorFlag: '--style',
+      value: 'official|compact',
+      default: 'official',
+      description: 'simulator: which VMM API family it serves',
+    }),
+    sim_dsm: choice(['7', '6'] as const).register(settingDocs, {
+      flag: '--sim-dsm',
+      simulatorFlag: '--dsm',
+      value: '6|7',
+      default: '7',
+      description: 'simulator: DSM major version (6 serves SYNO.API.Auth at auth.cgi, 7 at entry.cgi)',
+    }),
+    sim_vms: integer(0, 100_000, 'VMs')
+      .optional()
+      .register(settingDocs, { flag: '--sim-vms', simulatorFlag: '--vms', value: 'N', description: 'simulator: generate N VMs instead of the demo handful' }),
+    sim_task_ms: integer(0, 600_000, 'milliseconds')
+      .optional()
+      .register(settingDocs, { flag: '--sim-task-ms', simulatorFlag: '--task-ms', value: 'MS', description: 'simulator: how long create tasks run (default 3000)' }),
+    sim_power_ms: integer(0, 600_000, 'milliseconds')
+      .optional()
+      .register(settingDocs, { flag: '--sim-power-ms', simulatorFlag: '--power-ms', value: 'MS', description: 'simulator: how long booting and shutting down take (default 1500)' }),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SettingKey = keyof typeof SettingsSchema.shape;
+
+export interface SettingRow extends SettingDoc {
+  key: SettingKey;
+}
+
+/** The settings table (README, `--help`): one row per key of the schema, in schema order. */
+export const SETTINGS_TABLE: readonly SettingRow[] = (Object.keys(SettingsSchema.shape) as SettingKey[]).map((key) => {
+  const doc = settingDocs.get(SettingsSchema.shape[key]);
+  if (doc === undefined) throw new Error(`setting ${key} has no documentation`);
+  return { key, ...doc };
+});
+
+/** Where a value came from, as the user would name it in an error line. */
+type Provenance = Partial<Record<SettingKey, string>>;
+
+export type RawLayer = Partial<Record<SettingKey, unknown>>;
+
+export interface SettingsSources {
+  /** Values from flags, by key (switches as `true`). */
+  flags: RawLayer;
+  env: NodeJS.ProcessEnv;
+  /** Reads the config file (tests pass a fake). */
+  readFile?: (path: string) => string;
+  cwd?: string;
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** Label of each key's winning layer, for later messages (`VMM_PASSWORD_FILE`, `--ca-file`, `password_file in /etc/vmm.json`). */
+  sourceOf: (key: SettingKey) => string;
+  /** Path of the config file, if one was read. */
+  configFile?: string;
+}
+
+const DEFAULTS: RawLayer = Object.fromEntries(
+  SETTINGS_TABLE.filter((row) => row.default !== undefined).map((row) => [row.key, row.default]),
+);
+
+/** The one merge: defaults < config file < environment < flags. */
+export function loadSettings(sources: SettingsSources): LoadedSettings {
+  const cwd = sources.cwd ?? process.cwd();
+  const flags = resolvePaths(sources.flags, cwd);
+  const env = resolvePaths(envLayer(sources.env), cwd);
+  const configPath = (flags.config ?? env.config) as string | undefined;
+  const configLabel = flags.config !== undefined ? '--config' : 'VMM_CONFIG';
+  const file = configPath === undefined ? {} : readConfigFile(configPath, configLabel, sources.readFile);
+
+  const provenance: Provenance = {};
+  const merged: RawLayer = {};
+  const layers: Array<[RawLayer, (key: SettingKey) => string]> = [
+    [DEFAULTS, (key) => `the default of ${key}`],
+    [file, (key) => `${key} in ${configPath}`],
+    [env, (key) => docOf(key).env ?? key],
+    [flags, (key) => docOf(key).flag ?? docOf(key).simulatorFlag ?? key],
+  ];
+  for (const [layer, label] of layers) {
+    for (const [key, value] of Object.entries(layer) as Array<[SettingKey, unknown]>) {
+      if (value === undefined) continue;
+      merged[key] = value;
+      provenance[key] = label(key);
+    }
+  }
+
+  const parsed = SettingsSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0], provenance, configPath));
+  const sourceOf = (key: SettingKey): string => provenance[key] ?? docOf(key).env ?? key;
+  return configPath === undefined ? { settings: parsed.data, sourceOf } : { settings: parsed.data, sourceOf, configFile: configPath };
+}
+
+function docOf(key: SettingKey): SettingDoc {
+  return SETTINGS_TABLE.find((row) => row.key === key) ?? { description: '' };
+}
+
+/** Environment values; an empty variable counts as unset (MCP client configs often carry `"VMM_X": ""`). */
+function envLayer(env: NodeJS.ProcessEnv): RawLayer {
+  const layer: RawLayer = {};
+  for (const row of SETTINGS_TABLE) {
+    const value = row.env === undefined ? undefined : env[row.env];
+    if (value !== undefined && value !== '') layer[row.key] = value;
+  }
+  return layer;
+}
+
+function resolvePaths(layer: RawLayer, base: string): RawLayer {
+  const out: RawLayer = { ...layer };
+  for (const row of SETTINGS_TABLE) {
+    const value = out[row.key];
+    if (row.path === true && typeof value === 'string' && value.trim() !== '') out[row.key] = resolve(base, value.trim());
+  }
+  return out;
+}
+
+function readConfigFile(path: string, label: string, readFile = (p: string) => readFileSync(p, 'utf8')): RawLayer {
+  let content: string;
+  try {
+    content = readFile(path);
+  } catch (error) {
+    throw new ConfigError(`${label}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(content);
+  } catch (error) {
+    throw new ConfigError(`${label}: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`${label}: ${path} must hold a JSON object of settings, such as {"url": "https://nas.local:5001"}`);
+  }
+  const layer = data as RawLayer & { targets?: unknown };
+  if ('config' in layer) throw new ConfigError(`config in ${path}: a config file cannot name another config file`);
+  const folder = dirname(path);
+  const targets = Array.isArray(layer.targets) ? layer.targets.map((target: unknown) => resolveTargetPaths(target, folder)) : layer.targets;
+  return { ...resolvePaths(layer, folder), ...(targets === undefined ? {} : { targets }) };
+}
+
+function resolveTargetPaths(target: unknown, folder: string): unknown {
+  if (target === null || typeof target !== 'object') return target;
+  const out: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const key of TARGET_PATH_KEYS) {
+    const value = out[key];
+    if (typeof value === 'string' && value.trim() !== '') out[key] = resolve(folder, value.trim());
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined, provenance: Provenance, configPath: string | undefined): string {
+  if (issue === undefined) return 'the settings are invalid';
+  const [key, index, targetKey] = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    const where = key === 'targets' ? `targets[${String(index)}] in ${configPath}` : `${configPath}`;
+    const known = key === 'targets' ? Object.keys(TargetSchema.shape) : Object.keys(SettingsSchema.shape).filter((k) => k !== 'config');
+    return `${where}: unknown setting ${issue.keys.map((k) => shown(k)).join(', ')} (known: ${known.join(', ')})`;
+  }
+  if (key === 'targets') {
+    const where = index === undefined ? 'targets' : `targets[${String(index)}]${targetKey === undefined ? '' : `.${String(targetKey)}`}`;
+    const message = issue.code === 'custom' ? issue.message : `is not valid: ${issue.message}`;
+    return `${where} in ${configPath} ${message}`;
+  }
+  const label = typeof key === 'string' ? (provenance[key as SettingKey] ?? key) : 'a setting';
+  return `${label} ${issue.code === 'custom' ? issue.message : `is not valid: ${issue.message}`}`;
+}
