@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { OperationError } from '../errors.js';
+import { IMAGE_TYPES } from '../vmm/model.js';
+import type { CreateImageSpec } from '../vmm/operations.js';
+import { imageArgument, limitArgument, newNameArgument, offsetArgument, storageArgument, vmArgument } from './args.js';
+import { defineTool, type ToolDefinition } from './define.js';
+import { imageSubject } from './subjects.js';
+import { imageView, pageFields, pageInfo, taskView, toImageView, toTaskView } from './views.js';
+
+const listImages = defineTool({
+  name: 'list_images',
+  title: 'List images',
+  description: 'List disk, vDSM and ISO images with type, size_gb (when known) and the storages holding them, paged.',
+  effect: 'read',
+  input: z.object({ limit: limitArgument, offset: offsetArgument }),
+  output: z.object({ images: z.array(imageView), ...pageFields }),
+  async run({ limit, offset }, ctx) {
+    const page = await ctx.vmm.listImages({ limit, offset }, ctx);
+    return { images: page.items.map(toImageView), ...pageInfo(page, { limit, offset }) };
+  },
+});
+
+/** Exactly one source: a file on the NAS, or an existing VM. */
+function imageSource(args: { name: string; ds_file_path?: string; type?: (typeof IMAGE_TYPES)[number]; storages?: string[]; vm?: string }): CreateImageSpec {
+  const { name, ds_file_path, type, storages, vm } = args;
+  if (ds_file_path !== undefined && vm !== undefined) {
+    throw new OperationError('invalid_input', 'create_image takes either ds_file_path (a file on the NAS) or vm (an existing VM), not both', {
+      next: 'pass only one of ds_file_path and vm',
+    });
+  }
+  if (vm !== undefined) return { source: 'vm', name, vm };
+  if (ds_file_path === undefined) {
+    throw new OperationError('invalid_input', 'create_image needs a source: ds_file_path (a file on the NAS) or vm (an existing VM)', {
+      next: 'pass ds_file_path with type (and storages), or vm',
+    });
+  }
+  if (type === undefined) {
+    throw new OperationError('invalid_input', `create_image from a file needs type: one of ${IMAGE_TYPES.join(', ')}`, {
+      next: 'pass type disk for a virtual disk file, iso for an ISO, vdsm for a vDSM image',
+    });
+  }
+  return { source: 'file', name, ds_file_path, type, ...(storages === undefined ? {} : { storages }) };
+}
+
+const createImage = defineTool({
+  name: 'create_image',
+  title: 'Create an image',
+  description:
+    'Create an image from a file on the NAS (ds_file_path with type and target storages) or from an existing VM (vm). '
+    + 'Returns the task at once: follow it with wait_task, then find the image with list_images.',
+  effect: 'write',
+  input: z.object({
+    name: newNameArgument.describe('Name of the new image.'),
+    ds_file_path: z
+      .string()
+      .min(2)
+      .max(4096)
+      .regex(/^\/[^\p{Cc}]*$/u, 'must be an absolute path on the NAS without control characters')
+      .optional()
+      .describe('Absolute path of the image file on the NAS, e.g. "/datastore/images/ubuntu.img". Give this or vm.'),
+    type: z.enum(IMAGE_TYPES).optional().describe('Image type when creating from a file: disk (virtual disk), vdsm or iso.'),
+    storages: z
+      .array(storageArgument)
+      .min(1)
+      .max(16)
+      .optional()
+      .describe('Storages (id or exact name) to keep the image on, when creating from a file. Default: the only storage.'),
+    vm: vmArgument.optional().describe('VM (id or exact name) to make the image from. Give this or ds_file_path.'),
+  }),
+  output: z.object({ status: z.literal('started'), message: z.string(), task: taskView }),
+  async run(args, ctx) {
+    const spec = imageSource(args);
+    // Making an image reads the VM without changing it, so a protected VM may be the source.
+    const from = spec.source === 'vm' ? `VM ${spec.vm}` : `file ${spec.ds_file_path}`;
+    await ctx.guard(undefined, `Creates image ${spec.name} from ${from}.`);
+    const { task } = await ctx.vmm.createImage(spec, ctx);
+    return {
+      status: 'started' as const,
+      message: `Creating image ${spec.name} runs as task ${task.id}. Follow it with wait_task, then see the image in list_images.`,
+      task: toTaskView(task),
+    };
+  },
+});
+
+const deleteImage = defineTool({
+  name: 'delete_image',
+  title: 'Delete an image',
+  description:
+    'Delete an image from every storage holding it, permanently. VMs already cloned from it keep their disks. '
+    + 'May answer status "confirmation_required" with a preview and confirm_token: show the preview to the user and call again with the token only if they agree.',
+  effect: 'destructive',
+  input: z.object({ image: imageArgument }),
+  output: z.object({
+    status: z.literal('deleted'),
+    message: z.string(),
+    deleted: z.object({ id: z.string(), name: z.string() }),
+  }),
+  async run({ image }, ctx) {
+    const target = await ctx.vmm.resolveImage(image, ctx);
+    const where = target.storages.map((storage) => storage.name).join(', ') || 'no storage';
+    await ctx.guard(imageSubject(target), `Deletes ${target.type} image ${target.name} from ${where} permanently; this cannot be undone.`);
+    const { deleted } = await ctx.vmm.deleteImage(target.id, ctx);
+    return { status: 'deleted' as const, message: `Image ${deleted.name} (id ${deleted.id}) was deleted.`, deleted: { id: deleted.id, name: deleted.name } };
+  },
+});
+
+export const IMAGE_TOOLS: readonly ToolDefinition[] = [listImages, createImage, deleteImage];

@@ -1,0 +1,252 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type ElicitRequestFormParams,
+  type ProgressToken,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { OperationError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { AuditEntry, AuditLog } from '../safety/audit.js';
+import type { Elicit } from '../safety/confirm-elicitation.js';
+import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
+import { isListed } from '../safety/policy.js';
+import type { Progress } from '../vmm/operations.js';
+import type { TargetRuntime, ToolContext, ToolDefinition } from './define.js';
+import { confirmationResult, describeFailure, describeInvalidArguments, errorResult, successResult } from './results.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface ToolServices {
+  /** The first is the default target. */
+  targets: readonly TargetRuntime[];
+  guard: SafetyGuard;
+  audit: AuditLog;
+  logger: Logger;
+  /** How long the server waits for the human to answer a confirmation form. */
+  elicitationTimeoutMs: number;
+}
+
+/** A guard decision that ends the call without running the rest of the tool. */
+class GuardStop extends Error {
+  constructor(readonly decision: Exclude<GuardDecision, { action: 'proceed' }>) {
+    super(decision.action);
+  }
+}
+
+/**
+ * The tool boundary: lists the tools some target's policy allows, and runs every call through the same
+ * steps: parse the arguments (a rejection names the field), pick the target, apply its policy, run with
+ * the safety gate, audit changes, and turn every failure into an `isError` result. Unknown tools stay
+ * protocol errors. The handlers are set on the low-level server because McpServer 1.x answers an
+ * unknown tool with an error result and validates arguments before the boundary could explain them.
+ */
+export function registerTools(server: McpServer, tools: readonly ToolDefinition[], services: ToolServices): void {
+  const listed = new Map(
+    tools.filter((tool) => services.targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]),
+  );
+  const listing = [...listed.values()].map(describeTool);
+  server.server.registerCapabilities({ tools: { listChanged: false } });
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = listed.get(request.params.name);
+    if (tool === undefined) {
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. tools/list shows the tools this server offers.`);
+    }
+    return new ToolCall(server, tool, services, extra).run(request.params.arguments ?? {}, request.params._meta?.progressToken);
+  });
+}
+
+function describeTool(tool: ToolDefinition): Tool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: objectJsonSchema(tool.input, 'input'),
+    outputSchema: objectJsonSchema(tool.output, 'output'),
+    annotations: tool.annotations,
+  };
+}
+
+/** MCP wants `type: "object"` at the top, also where the schema is a union of object shapes. */
+function objectJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
+  const json: Record<string, unknown> = { ...z.toJSONSchema(schema, { target: 'draft-7', io }) };
+  return { ...json, type: 'object' };
+}
+
+class ToolCall {
+  private subject: Subject | undefined;
+
+  constructor(
+    private readonly server: McpServer,
+    private readonly tool: ToolDefinition,
+    private readonly services: ToolServices,
+    private readonly extra: Extra,
+  ) {}
+
+  async run(rawArgs: Record<string, unknown>, progressToken: ProgressToken | undefined): Promise<CallToolResult> {
+    const { tool, services } = this;
+    const parsed = tool.input.safeParse(rawArgs);
+    if (!parsed.success) {
+      const text = describeInvalidArguments(tool.name, parsed.error);
+      this.audit(requestedTarget(rawArgs, services.targets), rawArgs, 'error', text);
+      return errorResult(text);
+    }
+    const { target: targetName, confirm_token: confirmToken, ...args } = parsed.data as Record<string, unknown>;
+    let target: TargetRuntime;
+    try {
+      target = pickTarget(targetName as string | undefined, services.targets);
+    } catch (error) {
+      return this.failed(requestedTarget(rawArgs, services.targets), args, error);
+    }
+    if (!isListed(tool.effect, target.policy)) {
+      const text = describeFailure(tool.name, hiddenOn(tool, target));
+      this.audit(target.name, args, 'refused', text);
+      return errorResult(text);
+    }
+    const ctx: ToolContext = {
+      target,
+      vmm: target.vmm,
+      signal: this.extra.signal,
+      logger: services.logger,
+      progress: progressReporter(progressToken, this.extra, services.logger),
+      guard: (subject, consequence) => this.guard(target, args, confirmToken as string | undefined, subject, consequence),
+    };
+    let data: Record<string, unknown>;
+    try {
+      data = await tool.run(args, ctx);
+    } catch (error) {
+      if (!(error instanceof GuardStop)) return this.failed(target.name, args, error);
+      if (error.decision.action === 'refused') {
+        const text = describeFailure(tool.name, error.decision.error);
+        this.audit(target.name, args, 'refused', text);
+        return errorResult(text);
+      }
+      this.audit(target.name, args, 'confirmation_required');
+      return confirmationResult(tool.name, error.decision);
+    }
+    this.audit(target.name, args, 'ok');
+    const checked = tool.output.safeParse(data);
+    if (!checked.success) {
+      services.logger.error(`${tool.name} produced a result outside its outputSchema`, { issues: z.prettifyError(checked.error) });
+      return errorResult(`${tool.name} ran, but its result did not match its outputSchema (a server bug): ${z.prettifyError(checked.error)}`);
+    }
+    return successResult(checked.data);
+  }
+
+  private async guard(
+    target: TargetRuntime,
+    args: Record<string, unknown>,
+    confirmToken: string | undefined,
+    subject: Subject | undefined,
+    consequence: string,
+  ): Promise<Extract<GuardDecision, { action: 'proceed' }>> {
+    this.subject = subject;
+    const decision = await this.services.guard.check({
+      tool: this.tool.name,
+      effect: this.tool.effect,
+      targetName: target.name,
+      policy: target.policy,
+      ...(subject === undefined ? {} : { subject }),
+      args,
+      consequence,
+      ...(confirmToken === undefined ? {} : { confirmToken }),
+      ...this.elicitation(),
+      signal: this.extra.signal,
+    });
+    if (decision.action !== 'proceed') throw new GuardStop(decision);
+    return decision;
+  }
+
+  /** Form elicitation, only for clients that declared it. */
+  private elicitation(): { elicit?: Elicit } {
+    const lowLevel = this.server.server;
+    if (lowLevel.getClientCapabilities()?.elicitation?.form === undefined) return {};
+    const elicit: Elicit = async ({ message, requestedSchema }) => {
+      const answer = await lowLevel.elicitInput(
+        // The guard builds a flat form of string fields, which is what this type describes.
+        { mode: 'form', message, requestedSchema: requestedSchema as ElicitRequestFormParams['requestedSchema'] },
+        { signal: this.extra.signal, relatedRequestId: this.extra.requestId, timeout: this.services.elicitationTimeoutMs },
+      );
+      return { action: answer.action, ...(answer.content === undefined ? {} : { content: answer.content }) };
+    };
+    return { elicit };
+  }
+
+  private failed(targetName: string, args: Record<string, unknown>, error: unknown): CallToolResult {
+    const text = describeFailure(this.tool.name, error);
+    if (!(error instanceof OperationError)) this.services.logger.error(text);
+    this.audit(targetName, args, 'error', text);
+    return errorResult(text);
+  }
+
+  /** Write and destructive calls only: reads change nothing worth recording. */
+  private audit(targetName: string, args: Record<string, unknown>, outcome: AuditEntry['outcome'], error?: string): void {
+    if (this.tool.effect === 'read') return;
+    const { subject } = this;
+    this.services.audit.record({
+      tool: this.tool.name,
+      target: targetName,
+      ...(subject === undefined ? {} : { subject: `${subject.kind} ${subject.name} (id ${subject.id})` }),
+      args,
+      outcome,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+}
+
+function pickTarget(name: string | undefined, targets: readonly TargetRuntime[]): TargetRuntime {
+  const [first] = targets;
+  if (first === undefined) throw new OperationError('invalid_input', 'No target is configured', { next: 'configure a DSM to talk to' });
+  if (name === undefined) return first;
+  const found = targets.find((target) => target.name === name);
+  if (found !== undefined) return found;
+  throw new OperationError('invalid_input', `No target is named "${name}"`, {
+    next: `pass target as one of: ${targets.map((target) => target.name).join(', ')}; or omit it for ${first.name}`,
+  });
+}
+
+/** The target the caller meant, for the audit line of a call that failed before picking one. */
+function requestedTarget(rawArgs: Record<string, unknown>, targets: readonly TargetRuntime[]): string {
+  return typeof rawArgs.target === 'string' ? rawArgs.target : (targets[0]?.name ?? '');
+}
+
+function hiddenOn(tool: ToolDefinition, target: TargetRuntime): OperationError {
+  const why = target.policy.readOnly
+    ? `target ${target.name} is read-only (VMM_READ_ONLY)`
+    : `destructive tools are disabled on target ${target.name} (VMM_DESTRUCTIVE=deny)`;
+  return new OperationError('policy', `${tool.name} refused: ${why}`, {
+    next: 'use a target that allows it, or change that target\'s settings',
+  });
+}
+
+/**
+ * Progress notifications, only when the request carried a progressToken. MCP wants the value to grow
+ * with every notification: repeats are dropped, and a later phase of the same call (a VM status wait
+ * after a task wait) continues from where the previous phase ended.
+ */
+function progressReporter(token: ProgressToken | undefined, extra: Extra, logger: Logger): (progress: Progress) => void {
+  if (token === undefined) return () => undefined;
+  let base = 0;
+  let lastRaw = Number.NEGATIVE_INFINITY;
+  let lastSent = Number.NEGATIVE_INFINITY;
+  return ({ progress, total, message }) => {
+    if (progress < lastRaw) base = lastSent;
+    lastRaw = progress;
+    const value = base + progress;
+    if (value <= lastSent) return;
+    lastSent = value;
+    const params = { progressToken: token, progress: value, message, ...(total === undefined ? {} : { total: base + total }) };
+    extra.sendNotification({ method: 'notifications/progress', params }).catch((error: unknown) => {
+      logger.debug('could not send a progress notification', { error });
+    });
+  };
+}

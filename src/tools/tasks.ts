@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { TaskId } from '../vmm/model.js';
+import { taskIdArgument, timeoutArgument } from './args.js';
+import { defineTool, type ToolDefinition } from './define.js';
+import { taskView, toTaskView } from './views.js';
+import { waitFor } from './waiting.js';
+
+const WAIT_TASK_TIMEOUT_S = 300;
+
+const listTasks = defineTool({
+  name: 'list_tasks',
+  title: 'List background tasks',
+  description: 'Background tasks DSM still holds (VM and image creation), with progress. Finished tasks vanish after about a minute.',
+  effect: 'read',
+  input: z.object({}),
+  output: z.object({ tasks: z.array(taskView) }),
+  async run(_args, ctx) {
+    return { tasks: (await ctx.vmm.listTasks(ctx)).map(toTaskView) };
+  },
+});
+
+const getTask = defineTool({
+  name: 'get_task',
+  title: 'Get a task',
+  description: 'State and progress of one background task; vm_id or image_id name what it made, once known.',
+  effect: 'read',
+  input: z.object({ task_id: taskIdArgument }),
+  output: z.object({ task: taskView }),
+  async run({ task_id }, ctx) {
+    return { task: toTaskView(await ctx.vmm.getTask(task_id, ctx)) };
+  },
+});
+
+const waitTask = defineTool({
+  name: 'wait_task',
+  title: 'Wait for a task',
+  description:
+    'Wait until a background task finishes or timeout_s passes, sending progress notifications. '
+    + 'A timeout is not an error: status "not_finished" with the task as last seen; call wait_task again to keep waiting.',
+  effect: 'read',
+  input: z.object({ task_id: taskIdArgument, timeout_s: timeoutArgument(WAIT_TASK_TIMEOUT_S) }),
+  output: z.object({
+    status: z.enum(['finished', 'not_finished']),
+    message: z.string(),
+    task: taskView,
+  }),
+  async run({ task_id, timeout_s }, ctx) {
+    const outcome = await ctx.vmm.waitForTask(task_id as TaskId, waitFor(timeout_s, ctx));
+    const task = toTaskView(outcome.value);
+    if (outcome.done) {
+      const made = task.vm_id !== undefined ? ` VM ${task.vm_id}` : task.image_id !== undefined ? ` image ${task.image_id}` : '';
+      return { status: 'finished' as const, message: `Task ${task_id} finished (${task.status}).${made === '' ? '' : ` It made${made}.`}`, task };
+    }
+    return {
+      status: 'not_finished' as const,
+      message: `Task ${task_id} is still ${task.status} at ${task.progress}% after ${timeout_s} s. Call wait_task again to keep waiting.`,
+      task,
+    };
+  },
+});
+
+export const TASK_TOOLS: readonly ToolDefinition[] = [listTasks, getTask, waitTask];
