@@ -6,7 +6,8 @@ import { AUTORUN_MODES, VM_STATUSES } from '../vmm/model.js';
  * same bounds and the same words, wherever they appear.
  */
 
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+// Spelled as \u ranges rather than \p{Cc} so that JSON Schema validators outside JavaScript understand the pattern.
+export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
 function text(max: number): z.ZodString {
   return z.string().min(1).max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
@@ -37,7 +38,12 @@ export const taskIdArgument = text(255).describe('Task id, as returned by create
 
 export const statusArgument = z.enum(VM_STATUSES);
 export const autorunArgument = z.enum(AUTORUN_MODES);
-export const descriptionArgument = z.string().max(1024).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+/** Free text may span lines; other control characters are refused. */
+const NO_CONTROL_CHARACTERS_BUT_LINES = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+export const descriptionArgument = z
+  .string()
+  .max(1024)
+  .regex(NO_CONTROL_CHARACTERS_BUT_LINES, 'must not contain control characters other than tab and line breaks');
 
 export const limitArgument = z.number().int().min(1).max(200).default(50).describe('Page size, 1-200 (default 50).');
 export const offsetArgument = z

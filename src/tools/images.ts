@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { IMAGE_TYPES } from '../vmm/model.js';
 import type { CreateImageSpec } from '../vmm/operations.js';
-import { imageArgument, limitArgument, newNameArgument, offsetArgument, storageArgument, vmArgument } from './args.js';
+import { NO_CONTROL_CHARACTERS, imageArgument, limitArgument, newNameArgument, offsetArgument, storageArgument, vmArgument } from './args.js';
 import { defineTool, type ToolDefinition } from './define.js';
 import { imageSubject } from './subjects.js';
 import { imageView, pageFields, pageInfo, taskView, toImageView, toTaskView } from './views.js';
@@ -55,7 +55,8 @@ const createImage = defineTool({
       .string()
       .min(2)
       .max(4096)
-      .regex(/^\/[^\p{Cc}]*$/u, 'must be an absolute path on the NAS without control characters')
+      .regex(/^\//, 'must be an absolute path on the NAS, starting with /')
+      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')
       .optional()
       .describe('Absolute path of the image file on the NAS, e.g. "/datastore/images/ubuntu.img". Give this or vm.'),
     type: z.enum(IMAGE_TYPES).optional().describe('Image type when creating from a file: disk (virtual disk), vdsm or iso.'),

@@ -1,0 +1,419 @@
+import { CallToolResultSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_USER } from '../src/simulator/index.js';
+import { annotationsFor, TOOL_DEFINITIONS } from '../src/tools/index.js';
+import { errorText, startHarness, structured, textOf, type Harness } from './mcp-harness.js';
+
+const CATALOG = {
+  list_vms: 'read',
+  get_vm: 'read',
+  list_images: 'read',
+  list_hosts: 'read',
+  list_storages: 'read',
+  list_networks: 'read',
+  list_tasks: 'read',
+  get_task: 'read',
+  wait_task: 'read',
+  power_on: 'write',
+  shutdown: 'write',
+  create_vm: 'write',
+  create_vm_from_image: 'write',
+  update_vm: 'write',
+  create_image: 'write',
+  power_off: 'destructive',
+  delete_vm: 'destructive',
+  delete_image: 'destructive',
+} as const;
+
+interface VmRowShape { id: string; name: string; status: string; vcpus: number; ram_mb: number; host?: string }
+interface ListVms { vms: VmRowShape[]; total: number; limit: number; offset: number; next_offset: number | null }
+interface VmDetailsShape {
+  id: string; name: string; status: string; vcpus: number; ram_mb: number; autorun: string; description: string;
+  host?: { id: string; name: string }; storage?: { id: string; name: string };
+  disks: Array<{ id: string; size_gb: number; controller: string }>;
+  nics: Array<{ id: string; mac: string; model: string; network?: { id: string; name: string } }>;
+}
+interface TaskShape { task_id: string; finished: boolean; progress: number; status: string; vm_id?: string; image_id?: string }
+
+let harness: Harness | undefined;
+
+async function open(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
+  harness = await startHarness(options);
+  return harness;
+}
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+function simStatus(h: Harness, name: string): string | undefined {
+  return h.sim.state.vmNamed(name)?.status;
+}
+
+describe('tool catalog', () => {
+  it('lists exactly the tools of the design, with titles, output schemas and annotations derived from their effect', async () => {
+    const h = await open();
+    const { tools } = await h.client.listTools();
+    expect(Object.fromEntries(TOOL_DEFINITIONS.map((tool) => [tool.name, tool.effect]))).toEqual(CATALOG);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(CATALOG).sort());
+    for (const tool of tools) {
+      const effect = CATALOG[tool.name as keyof typeof CATALOG];
+      expect(tool.annotations, tool.name).toEqual(annotationsFor(effect));
+      expect(tool.title, tool.name).toBeTruthy();
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
+    }
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect(byName.get('list_vms')?.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: true });
+    expect(byName.get('power_on')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: true });
+    expect(byName.get('delete_vm')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
+  });
+
+  it('adds target to every tool and confirm_token to destructive ones only, and rejects unknown fields in the schema', async () => {
+    const h = await open();
+    const { tools } = await h.client.listTools();
+    for (const tool of tools) {
+      const properties = Object.keys(tool.inputSchema.properties ?? {});
+      expect(properties, tool.name).toContain('target');
+      expect(properties.includes('confirm_token'), tool.name).toBe(CATALOG[tool.name as keyof typeof CATALOG] === 'destructive');
+      expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+    }
+  });
+
+  it('describes shared arguments with units and bounds', async () => {
+    const h = await open();
+    const { tools } = await h.client.listTools();
+    const update = tools.find((tool) => tool.name === 'update_vm')?.inputSchema.properties as Record<string, Record<string, unknown>>;
+    expect(update.ram_mb).toMatchObject({ minimum: 256, maximum: 1_048_576 });
+    expect(String(update.ram_mb?.description)).toContain('MiB');
+    expect(update.vcpus).toMatchObject({ minimum: 1, maximum: 64 });
+    expect(String(update.vm?.description)).toContain('id or exact name');
+    const list = tools.find((tool) => tool.name === 'list_vms')?.inputSchema.properties as Record<string, Record<string, unknown>>;
+    expect(list.limit).toMatchObject({ minimum: 1, maximum: 200, default: 50 });
+  });
+});
+
+describe('read tools', () => {
+  it('pages list_vms in compact rows, so 10,000 VMs give one small page with total and next_offset', async () => {
+    const h = await open({ simulator: { inventory: { vms: 10_000 } } });
+    const result = await h.call('list_vms', {});
+    const page = structured<ListVms>(result);
+    expect(page).toMatchObject({ total: 10_000, limit: 50, offset: 0, next_offset: 50 });
+    expect(page.vms).toHaveLength(50);
+    expect(Object.keys(page.vms[0] ?? {}).sort()).toEqual(expect.arrayContaining(['id', 'name', 'status', 'vcpus', 'ram_mb']));
+    expect(textOf(result).length).toBeLessThan(10_000);
+    expect(JSON.parse(textOf(result))).toEqual(page);
+    const last = structured<ListVms>(await h.call('list_vms', { limit: 200, offset: 9_900 }));
+    expect(last.vms).toHaveLength(100);
+    expect(last.next_offset).toBeNull();
+  });
+
+  it('filters list_vms by name glob, status and host name', async () => {
+    const h = await open();
+    const web = structured<ListVms>(await h.call('list_vms', { name: 'web-*' }));
+    expect(web.vms.map((vm) => vm.name)).toEqual(['web-01']);
+    const stopped = structured<ListVms>(await h.call('list_vms', { status: 'stopped' }));
+    expect(stopped.vms.map((vm) => vm.name).sort()).toEqual(['ci runner (old)', 'win10']);
+    const onNas2 = structured<ListVms>(await h.call('list_vms', { host: 'nas-02', status: 'running' }));
+    expect(onNas2.vms).toEqual([expect.objectContaining({ name: 'lab-router', host: 'nas-02', vcpus: 1, ram_mb: 1024 })]);
+  });
+
+  it('gives get_vm details with disks in GiB, NICs, host, storage, autorun and description', async () => {
+    const h = await open();
+    const { vm } = structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'db-01' }));
+    expect(vm).toMatchObject({ name: 'db-01', status: 'running', vcpus: 4, ram_mb: 8192, autorun: 'last_state', description: 'PostgreSQL primary' });
+    expect(vm.host?.name).toBe('nas-01');
+    expect(vm.storage?.name).toBe('nas-01 - VM Storage 1');
+    expect(vm.disks.map((disk) => disk.size_gb)).toEqual([40, 100]);
+    expect(vm.nics.map((nic) => nic.network?.name)).toEqual(['Default VM Network', 'Lab Network']);
+    const byId = structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: vm.id }));
+    expect(byId.vm.name).toBe('db-01');
+  });
+
+  it('lists images, hosts, storages and networks with capacity in people units', async () => {
+    const h = await open();
+    const images = structured<{ images: Array<{ name: string; type: string; storages: Array<{ name: string }> }>; total: number }>(await h.call('list_images'));
+    expect(images.images.map((image) => `${image.name}:${image.type}`)).toEqual([
+      'ubuntu-24.04-cloud:disk',
+      'debian-12-cloud:disk',
+      'ubuntu-24.04-live.iso:iso',
+    ]);
+    expect(images.total).toBe(3);
+    const hosts = structured<{ hosts: Array<{ name: string; ram_mb?: { free: number; total: number }; cpu_threads?: { free: number; total: number } }> }>(
+      await h.call('list_hosts'),
+    );
+    expect(hosts.hosts.find((host) => host.name === 'nas-01')).toMatchObject({ ram_mb: { free: 4096, total: 16384 }, cpu_threads: { total: 8 } });
+    const storages = structured<{ storages: Array<{ name: string; size_gb: number; used_gb: number; free_gb: number }> }>(await h.call('list_storages'));
+    const storage = storages.storages.find((item) => item.name === 'nas-02 - VM Storage 1');
+    expect(storage?.size_gb).toBeCloseTo(488.28, 1);
+    expect((storage?.size_gb ?? 0) - (storage?.used_gb ?? 0)).toBeCloseTo(storage?.free_gb ?? -1, 1);
+    const networks = structured<{ networks: Array<{ name: string }> }>(await h.call('list_networks'));
+    expect(networks.networks.map((network) => network.name)).toEqual(['Default VM Network', 'Lab Network']);
+  });
+
+  it('follows a background task with list_tasks, get_task and wait_task, sending growing progress notifications', async () => {
+    const h = await open({ simulator: { taskDurationMs: 300 } });
+    const started = structured<{ task: TaskShape }>(
+      await h.call('create_image', { name: 'from-file', ds_file_path: '/volume1/images/new.img', type: 'disk', storages: ['nas-01 - VM Storage 1'] }),
+    );
+    const listed = structured<{ tasks: TaskShape[] }>(await h.call('list_tasks'));
+    expect(listed.tasks.map((task) => task.task_id)).toContain(started.task.task_id);
+    const one = structured<{ task: TaskShape }>(await h.call('get_task', { task_id: started.task.task_id }));
+    expect(one.task.task_id).toBe(started.task.task_id);
+    const progress: Progress[] = [];
+    const waited = (await h.client.callTool({ name: 'wait_task', arguments: { task_id: started.task.task_id } }, CallToolResultSchema, {
+      onprogress: (update) => progress.push(update),
+    })) as CallToolResult;
+    const done = structured<{ status: string; task: TaskShape }>(waited);
+    expect(done.status).toBe('finished');
+    expect(done.task.finished).toBe(true);
+    expect(progress.length).toBeGreaterThan(0);
+    const values = progress.map((update) => update.progress);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(new Set(values).size).toBe(values.length);
+    expect(progress[0]?.message).toContain(started.task.task_id);
+  });
+
+  it('answers a wait that outlasts timeout_s with status not_finished, not an error', async () => {
+    const h = await open({ simulator: { taskDurationMs: 60_000 } });
+    const started = structured<{ task: TaskShape }>(
+      await h.call('create_image', { name: 'slow', ds_file_path: '/volume1/images/slow.img', type: 'disk', storages: ['nas-01 - VM Storage 1'] }),
+    );
+    const result = await h.call('wait_task', { task_id: started.task.task_id, timeout_s: 1 });
+    const waited = structured<{ status: string; message: string; task: TaskShape }>(result);
+    expect(waited.status).toBe('not_finished');
+    expect(waited.task.finished).toBe(false);
+    expect(waited.message).toContain('wait_task again');
+  });
+
+  it('stops waiting at once when the client cancels the request', async () => {
+    const h = await open({ simulator: { taskDurationMs: 60_000 } });
+    const started = structured<{ task: TaskShape }>(
+      await h.call('create_image', { name: 'cancelled', ds_file_path: '/volume1/images/c.img', type: 'disk', storages: ['nas-01 - VM Storage 1'] }),
+    );
+    const controller = new AbortController();
+    let progressed!: () => void;
+    const firstProgress = new Promise<void>((resolve) => {
+      progressed = resolve;
+    });
+    const call = h.client.callTool({ name: 'wait_task', arguments: { task_id: started.task.task_id, timeout_s: 60 } }, CallToolResultSchema, {
+      signal: controller.signal,
+      onprogress: () => progressed(),
+    });
+    await firstProgress;
+    controller.abort('user pressed stop');
+    await expect(call).rejects.toThrow();
+    const polls = (): number => h.sim.stats.requests.filter((request) => request.api.includes('Task')).length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const afterCancel = polls();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(polls()).toBe(afterCancel);
+  });
+});
+
+describe('write tools', () => {
+  it('powers a VM on and waits until it runs, with progress; a second power_on reports "already"', async () => {
+    const h = await open();
+    const progress: Progress[] = [];
+    const result = (await h.client.callTool({ name: 'power_on', arguments: { vm: 'win10', wait: true } }, CallToolResultSchema, {
+      onprogress: (update) => progress.push(update),
+    })) as CallToolResult;
+    const on = structured<{ status: string; vm: VmDetailsShape }>(result);
+    expect(on.status).toBe('done');
+    expect(on.vm.status).toBe('running');
+    expect(simStatus(h, 'win10')).toBe('running');
+    expect(progress.length).toBeGreaterThan(0);
+    const again = structured<{ status: string; message: string }>(await h.call('power_on', { vm: 'win10' }));
+    expect(again.status).toBe('already');
+    expect(again.message).toContain('already running');
+  });
+
+  it('sends power_on without waiting when wait is false, naming how to follow it', async () => {
+    const h = await open({ simulator: { powerSettleMs: 5_000 } });
+    const on = structured<{ status: string; message: string; vm: VmDetailsShape }>(await h.call('power_on', { vm: 'win10', host: 'nas-02' }));
+    expect(on.status).toBe('requested');
+    expect(on.vm.status).toBe('booting');
+    expect(on.message).toContain('get_vm');
+    expect(h.sim.state.vmNamed('win10')?.host_id).toBe(h.sim.state.hostNamed('nas-02')?.id);
+  });
+
+  it('shuts a VM down gracefully and waits until it is stopped', async () => {
+    const h = await open();
+    const off = structured<{ status: string; vm: VmDetailsShape }>(await h.call('shutdown', { vm: 'web-01', wait: true }));
+    expect(off).toMatchObject({ status: 'done', vm: { name: 'web-01', status: 'stopped' } });
+    expect(simStatus(h, 'web-01')).toBe('shutdown');
+  });
+
+  it('creates a VM from parts, waits for the task, and sets CPU and RAM afterwards', async () => {
+    const h = await open();
+    const created = structured<{ status: string; vm: VmDetailsShape; task: TaskShape; remaining: string[] }>(
+      await h.call('create_vm', {
+        name: 'app-01',
+        storage: 'nas-01 - VM Storage 1',
+        vcpus: 2,
+        ram_mb: 2048,
+        disks: [{ image: 'debian-12-cloud' }, { size_gb: 10 }],
+        networks: ['Default VM Network'],
+        wait: true,
+      }),
+    );
+    expect(created.status).toBe('done');
+    expect(created.remaining).toEqual([]);
+    expect(created.vm).toMatchObject({ name: 'app-01', vcpus: 2, ram_mb: 2048 });
+    expect(created.vm.disks).toHaveLength(2);
+    expect(h.sim.state.vmNamed('app-01')).toMatchObject({ vcpus: 2, ram_mb: 2048 });
+  });
+
+  it('starts a VM creation without waiting and returns the task to follow', async () => {
+    const h = await open();
+    const started = structured<{ status: string; task: TaskShape; remaining: string[]; message: string }>(
+      await h.call('create_vm', { name: 'app-02', storage: 'nas-02 - VM Storage 1', disks: [{ size_gb: 8 }], vcpus: 1 }),
+    );
+    expect(started.status).toBe('started');
+    expect(started.message).toContain('wait_task');
+    expect(started.remaining.join(' ')).toContain('vcpus=1');
+    const done = structured<{ status: string; task: TaskShape }>(await h.call('wait_task', { task_id: started.task.task_id }));
+    expect(done.status).toBe('finished');
+    expect(h.sim.state.vmNamed('app-02')).toBeDefined();
+  });
+
+  it('creates a VM from an image in one call, sized and powered on', async () => {
+    const h = await open();
+    const created = structured<{ status: string; vm: VmDetailsShape; warnings: string[] }>(
+      await h.call('create_vm_from_image', {
+        name: 'web-02',
+        image: 'debian-12-cloud',
+        storage: 'nas-01 - VM Storage 1',
+        network: 'Lab Network',
+        vcpus: 1,
+        ram_mb: 1024,
+        size_gb: 5,
+        power_on: true,
+      }),
+    );
+    expect(created.status).toBe('done');
+    expect(created.vm).toMatchObject({ name: 'web-02', vcpus: 1, ram_mb: 1024, status: 'running' });
+    expect(created.vm.disks.map((disk) => disk.size_gb)).toContain(5);
+    expect(created.vm.nics[0]?.network?.name).toBe('Lab Network');
+    expect(simStatus(h, 'web-02')).toBe('running');
+  });
+
+  it('renames a VM and changes its description and autorun', async () => {
+    const h = await open();
+    const updated = structured<{ status: string; changed: string[]; vm: VmDetailsShape }>(
+      await h.call('update_vm', { vm: 'win10', new_name: 'win11', description: 'upgraded', autorun: 'on' }),
+    );
+    expect(updated.status).toBe('updated');
+    expect(updated.vm).toMatchObject({ name: 'win11', description: 'upgraded', autorun: 'on' });
+    expect(updated.changed.join(', ')).toContain('"win10" -> "win11"');
+    expect(h.sim.state.vmNamed('win11')).toBeDefined();
+  });
+
+  it('refuses a CPU change on a running VM before calling DSM, saying to shut it down first', async () => {
+    const h = await open();
+    const text = errorText(await h.call('update_vm', { vm: 'web-01', vcpus: 4 }));
+    expect(text).toContain('update_vm failed');
+    expect(text).toContain('stopped');
+    expect(text).toMatch(/Next: .*shut/);
+    expect(h.sim.stats.requests.some((request) => request.method === 'set')).toBe(false);
+    expect(h.sim.state.vmNamed('web-01')?.vcpus).toBe(2);
+  });
+
+  it('creates an image from a file and reports the task', async () => {
+    const h = await open();
+    const started = structured<{ status: string; task: TaskShape }>(
+      await h.call('create_image', { name: 'alpine', ds_file_path: '/volume1/images/alpine.img', type: 'disk' , storages: ['nas-02 - VM Storage 1'] }),
+    );
+    expect(started.status).toBe('started');
+    structured(await h.call('wait_task', { task_id: started.task.task_id }));
+    const images = structured<{ images: Array<{ name: string }> }>(await h.call('list_images'));
+    expect(images.images.map((image) => image.name)).toContain('alpine');
+  });
+
+  it('runs destructive tools directly when the policy allows them', async () => {
+    const h = await open({ policy: { destructive: 'allow' } });
+    const off = structured<{ status: string }>(await h.call('power_off', { vm: 'web-01', wait: true }));
+    expect(off.status).toBe('done');
+    expect(simStatus(h, 'web-01')).toBe('shutdown');
+    const deleted = structured<{ status: string; deleted: { name: string } }>(await h.call('delete_vm', { vm: 'web-01' }));
+    expect(deleted).toMatchObject({ status: 'deleted', deleted: { name: 'web-01' } });
+    expect(h.sim.state.vmNamed('web-01')).toBeUndefined();
+    const image = structured<{ status: string }>(await h.call('delete_image', { image: 'ubuntu-24.04-live.iso' }));
+    expect(image.status).toBe('deleted');
+    expect([...h.sim.state.images.values()].map((item) => item.name)).not.toContain('ubuntu-24.04-live.iso');
+  });
+});
+
+describe('errors', () => {
+  it('names the field and the rule when the schema rejects an argument', async () => {
+    const h = await open();
+    const tooMany = errorText(await h.call('update_vm', { vm: 'win10', vcpus: 0 }));
+    expect(tooMany).toContain('Invalid arguments for update_vm');
+    expect(tooMany).toMatch(/vcpus: .*>=1/);
+    const unknown = errorText(await h.call('get_vm', { vm: 'win10', verbose: true }));
+    expect(unknown).toContain('verbose');
+    const wrongType = errorText(await h.call('list_vms', { limit: 'many' }));
+    expect(wrongType).toMatch(/limit: .*number/);
+    const control = errorText(await h.call('create_vm', { name: 'bad\u0007name', storage: 'x', disks: [{ size_gb: 1 }] }));
+    expect(control).toMatch(/name: must not contain control characters/);
+  });
+
+  it('keeps unknown tools a protocol error', async () => {
+    const h = await open();
+    await expect(h.call('reboot_everything', {})).rejects.toThrow(/Unknown tool: reboot_everything/);
+  });
+
+  it('refuses an ambiguous name, listing the candidates with their ids', async () => {
+    const h = await open();
+    const original = h.sim.state.vmNamed('win10');
+    if (original === undefined) throw new Error('win10 missing from the inventory');
+    h.sim.state.addVm({ ...original, id: 'twin-of-win10', disks: [], nics: [] });
+    const text = errorText(await h.call('get_vm', { vm: 'win10' }));
+    expect(text).toContain('2 VMs are named "win10"');
+    expect(text).toContain(original.id);
+    expect(text).toContain('twin-of-win10');
+    expect(text).toMatch(/Next: .*id/);
+  });
+
+  it('suggests similar names when a VM does not exist', async () => {
+    const h = await open();
+    const text = errorText(await h.call('get_vm', { vm: 'web' }));
+    expect(text).toContain('"web-01"');
+    expect(text).toContain('Next: call list_vms');
+  });
+
+  it('reports a DSM refusal with the code, its meaning, the numbers and the next step', async () => {
+    const h = await open();
+    structured(await h.call('update_vm', { vm: 'win10', ram_mb: 65_536 }));
+    const text = errorText(await h.call('power_on', { vm: 'win10' }));
+    expect(text).toContain('power_on failed');
+    expect(text).toMatch(/DSM error 903 \([^)]+\)/);
+    expect(text).toContain('65536 MiB');
+    expect(text).toContain('Next:');
+    expect(simStatus(h, 'win10')).toBe('shutdown');
+  });
+
+  it('reports a missing task as not found with what to do next', async () => {
+    const h = await open();
+    const text = errorText(await h.call('get_task', { task_id: 'no-such-task' }));
+    expect(text).toContain('no-such-task');
+    expect(text).toContain('Next: call list_tasks');
+  });
+
+  it('never shows the password or the session id in results or log lines', async () => {
+    const h = await open({ policy: { destructive: 'allow' } });
+    const results: CallToolResult[] = [
+      await h.call('list_vms', {}),
+      await h.call('get_vm', { vm: 'web-01' }),
+      await h.call('power_on', { vm: 'win10', wait: true }),
+      await h.call('power_on', { vm: 'nope' }),
+      await h.call('update_vm', { vm: 'web-01', vcpus: 8 }),
+      await h.call('power_off', { vm: 'win10' }),
+    ];
+    const sids = new Set(h.sim.stats.requests.map((request) => request.params._sid).filter((sid): sid is string => sid !== undefined && sid !== ''));
+    expect(sids.size).toBeGreaterThan(0);
+    const everything = [...results.map((result) => JSON.stringify(result)), ...h.logLines].join('\n');
+    expect(everything).not.toContain(DEMO_USER.password);
+    for (const sid of sids) expect(everything).not.toContain(sid);
+  });
+});
