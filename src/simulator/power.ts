@@ -9,8 +9,8 @@ interface Transition {
 
 /**
  * Power transitions take `settleMs`, like a real boot or ACPI shutdown: booting -> running,
- * shutting_down -> shutdown. A newer transition replaces an unfinished one; whoever waited on the
- * old one is told it settled.
+ * shutting_down -> shutdown. A forced power off is immediate, as pulling the plug is. A newer
+ * transition replaces an unfinished one; whoever waited on the old one is told it is over.
  */
 export class PowerControl {
   private readonly transitions = new Map<string, Transition>();
@@ -31,14 +31,10 @@ export class PowerControl {
     this.begin(vm, 'shutdown', onSettled);
   }
 
-  /** Forced power off; if a graceful shutdown is under way it ends now. */
   powerOff(vm: SimVm, onSettled?: () => void): void {
-    if (vm.status === 'shutting_down') {
-      this.settle(vm, 'shutdown');
-      onSettled?.();
-      return;
-    }
-    this.shutdown(vm, onSettled);
+    this.cancel(vm.id);
+    this.state.setStatus(vm, 'shutdown');
+    onSettled?.();
   }
 
   /** Stops any transition of a VM that is being deleted. */
@@ -54,7 +50,6 @@ export class PowerControl {
 
   private settle(vm: SimVm, target: 'running' | 'shutdown'): void {
     const transition = this.transitions.get(vm.id);
-    this.timers.cancel(transition?.timer);
     this.transitions.delete(vm.id);
     if (this.state.vms.get(vm.id) === vm) this.state.setStatus(vm, target);
     for (const notify of transition?.onSettled ?? []) notify();

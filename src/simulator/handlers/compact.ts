@@ -14,16 +14,22 @@ import { badParameter } from '../wire.js';
 const MIB = 1024 * 1024;
 const DEFAULT_LIMIT = 100;
 
-/** The compact words are the hypervisor's view: a booting or shutting-down guest is still running. */
-function compactStatus(vm: SimVm): 'running' | 'stopped' {
-  return vm.status === 'running' || vm.status === 'booting' || vm.status === 'shutting_down' ? 'running' : 'stopped';
+/**
+ * The document lists running, stopped and paused; transitional words (booting, shutting_down,
+ * creating) pass through as the internal API reports them, and the guide's `shutdown` reads `stopped`.
+ */
+function compactStatus(vm: SimVm): string {
+  return vm.status === 'shutdown' ? 'stopped' : vm.status;
 }
 
-function compactGuest(vm: SimVm): Record<string, unknown> {
+/** Host fields are not in the document; they are added, as DSM 7 does, so that callers can place a guest. */
+function compactGuest(sim: Simulator, vm: SimVm): Record<string, unknown> {
+  const host = vm.host_id === undefined ? undefined : sim.state.hosts.get(vm.host_id);
   return {
     guest_id: vm.id,
     guest_name: vm.name,
     status: compactStatus(vm),
+    ...(host === undefined ? {} : { host_id: host.id, host_name: host.name }),
     vcpu_num: vm.vcpus,
     vram_size: vm.ram_mb,
     storage_size: diskTotalMb(vm) * MIB,
@@ -46,7 +52,7 @@ function get(call: Call): unknown {
   const { sim } = call;
   const vm = findGuest(sim, call.params);
   const guest: Record<string, unknown> = {
-    ...compactGuest(vm),
+    ...compactGuest(sim, vm),
     network: vm.nics.map((nic) => ({ mac: nic.mac, network_name: sim.state.networks.get(nic.network_id)?.name ?? '' })),
   };
   if (additionalFields(call).has('storage')) {
@@ -91,7 +97,7 @@ function set({ sim, params }: Call): unknown {
 export const compactGuestMethods: Readonly<Record<string, Handler>> = {
   List: (call) => {
     const all = [...call.sim.state.vms.values()];
-    return { guests: page(call, all).map(compactGuest), total: all.length };
+    return { guests: page(call, all).map((vm) => compactGuest(call.sim, vm)), total: all.length };
   },
   Get: get,
   PowerOn: ({ sim, params }) => {
