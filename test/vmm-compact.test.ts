@@ -66,11 +66,42 @@ describe('compact style specifics', () => {
     expect(images.items.find((image) => image.name === 'win10-image')).toMatchObject({ type: 'disk' });
   });
 
+  it('deletes an image by name', async () => {
+    const { deleted } = await rig.vmm.deleteImage('win10-image');
+    expect(deleted.name).toBe('win10-image');
+    expect(rig.sim.state.imageNamed('win10-image')).toBeUndefined();
+  });
+
+  it('reads hosts, storages, networks and tasks through the official APIs listed beside the compact ones', async () => {
+    const { task } = await rig.vmm.createImage({ source: 'vm', name: 'db-image', vm: 'db-01' });
+    const [hosts, storages, networks, tasks, one] = await Promise.all([
+      rig.vmm.listHosts(),
+      rig.vmm.listStorages(),
+      rig.vmm.listNetworks(),
+      rig.vmm.listTasks(),
+      rig.vmm.getTask(task.id),
+    ]);
+    expect(hosts.map((host) => host.name).sort()).toEqual(['nas-01', 'nas-02']);
+    expect(storages).toHaveLength(2);
+    expect(networks).toHaveLength(2);
+    expect(tasks.map((item) => item.id)).toContain(task.id);
+    expect(one).toMatchObject({ id: task.id, image_id: task.image_id });
+  });
+
   it('reports image and disk sizes, sent in bytes, in MiB', async () => {
     const images = await rig.vmm.listImages({ limit: 100, offset: 0 });
     const vm = await rig.vmm.getVm('db-01');
     expect(images.items.find((image) => image.name === 'debian-12-cloud')?.size_mb).toBe(2048);
-    expect(vm.disks.reduce((sum, disk) => sum + disk.size_mb, 0)).toBe(40960 + 102400);
+    expect(vm.disks.map((disk) => disk.size_mb)).toEqual([40960, 102400]);
+    expect(vm.storage?.name).toBe('nas-01 - VM Storage 1');
+  });
+
+  it('fills in the network ids that the compact Get leaves out, from the network list', async () => {
+    const vm = await rig.vmm.getVm('db-01');
+    expect(vm.nics.map((nic) => nic.network)).toEqual([
+      { id: rig.sim.state.networkNamed('Default VM Network')?.id, name: 'Default VM Network' },
+      { id: rig.sim.state.networkNamed('Lab Network')?.id, name: 'Lab Network' },
+    ]);
   });
 
   it('maps autorun 0/1 to off/on and refuses last_state', async () => {

@@ -53,6 +53,7 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     const outcome = await rig.vmm.shutdown('win10', { wait });
     expect(outcome).toMatchObject({ already: false, settled: true, vm: { status: 'stopped' } });
     expect(progress.map((p) => p.message)).toContain('status: shutting_down');
+    expect(progress.at(-1)?.message).toBe('status: stopped');
   });
 
   it('reports shutting down or powering off a stopped VM as already (907)', async () => {
@@ -73,12 +74,33 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     if (vm === undefined) throw new Error('win10 missing from the inventory');
     vm.ram_mb = 1_000_000;
     try {
+      const host = rig.sim.state.hosts.get(vm.host_id ?? '');
+      const free = (host?.ram_mb ?? 0) - (host?.reserved_ram_mb ?? 0);
       const error = await failure(rig.vmm.powerOn('win10', {}));
       expect(error.dsm?.code).toBe(903);
-      expect(error.message).toMatch(/insufficient memory on host nas-0\d: free \d+ MiB, wanted 1000000 MiB; pick another host or lower ram_mb/);
+      expect(error.message).toContain(
+        `insufficient memory on host ${host?.name}: free ${free} MiB, wanted 1000000 MiB; pick another host or lower ram_mb`,
+      );
       expect(error.next).toContain('ram_mb');
     } finally {
       vm.ram_mb = 2048;
+    }
+  });
+
+  it('weighs every host when a VM refused for memory has no host yet (903)', async () => {
+    const vm = rig.sim.state.vmNamed('win10');
+    if (vm === undefined) throw new Error('win10 missing from the inventory');
+    const { ram_mb: ram, host_id: hostId } = vm;
+    vm.ram_mb = 1_000_000;
+    vm.host_id = undefined;
+    try {
+      const error = await failure(rig.vmm.powerOn('win10', {}));
+      expect(error.message).toMatch(
+        /insufficient memory on every host \(most free: host nas-0\d with \d+ MiB\), wanted 1000000 MiB; shut down other VMs or lower ram_mb/,
+      );
+    } finally {
+      vm.ram_mb = ram;
+      vm.host_id = hostId;
     }
   });
 
@@ -87,9 +109,10 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     if (vm === undefined) throw new Error('win10 missing from the inventory');
     vm.vcpus = 64;
     try {
+      const host = rig.sim.state.hosts.get(vm.host_id ?? '');
       const error = await failure(rig.vmm.powerOn('win10', {}));
       expect(error.dsm?.code).toBe(902);
-      expect(error.message).toMatch(/insufficient CPU threads on host nas-0\d: free \d+ threads, wanted 64 threads/);
+      expect(error.message).toMatch(new RegExp(`insufficient CPU threads on host ${host?.name}: free \\d+ threads, wanted 64 threads`));
     } finally {
       vm.vcpus = 2;
     }

@@ -87,12 +87,13 @@ export class CompactDsmBackend implements VmmBackend {
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
     const guest = await this.read(COMPACT_APIS.guest, 'Get', { guest_id: id, additional: 'network,storage' }, ctx);
     const what = `guest ${id}`;
+    const wireNics = wireList(guest, 'network', what);
     const vm: Vm = {
       ...vmSummaryFromWire(guest, what),
       description: optionalText(guest, 'description') ?? '',
       autorun: compactAutorunFromWire(optionalNumber(guest, 'autorun')),
       disks: compactDisks(guest, what),
-      nics: compactNics(guest, what),
+      nics: compactNics(wireNics, await this.networkIdsFor(wireNics, ctx)),
     };
     const storage = optionalRef<StorageId>(guest, 'storage_id', 'storage_name');
     if (storage !== undefined) vm.storage = storage;
@@ -203,6 +204,19 @@ export class CompactDsmBackend implements VmmBackend {
     await this.client.close();
   }
 
+  /**
+   * The compact Get names a vNIC's network but not its id. The ids come from the network list when
+   * this DSM has one; a name shared by two networks stays without an id rather than get a wrong one.
+   */
+  private async networkIdsFor(wireNics: WireObject[], ctx: CallContext | undefined): Promise<ReadonlyMap<string, NetworkId>> {
+    const named = wireNics.some((nic) => optionalText(nic, 'network_id') === undefined && (optionalText(nic, 'network_name') ?? '') !== '');
+    if (!named || !this.capabilities.has('networks')) return new Map();
+    const counts = new Map<string, number>();
+    const networks = await this.listNetworks(ctx);
+    for (const network of networks) counts.set(network.name, (counts.get(network.name) ?? 0) + 1);
+    return new Map(networks.filter((network) => counts.get(network.name) === 1).map((network) => [network.name, network.id]));
+  }
+
   private autorunToWire(mode: AutorunMode): number {
     if (mode === 'last_state') {
       throw new OperationError('unsupported', `${describeStyle(this.style)} knows only autorun off and on, not last_state`, {
@@ -261,18 +275,20 @@ function compactDisks(guest: WireObject, what: string): VmDisk[] {
   return bytes === undefined ? [] : [{ id: '', size_mb: bytesToMib(bytes), controller: 'unknown' }];
 }
 
-function compactNics(guest: WireObject, what: string): VmNic[] {
-  return wireList(guest, 'network', what).map((nic) => {
+/**
+ * An empty network name is a vNIC that is not connected. A network whose id could not be learned
+ * keeps its name with an empty id.
+ */
+function compactNics(wireNics: WireObject[], idsByName: ReadonlyMap<string, NetworkId>): VmNic[] {
+  return wireNics.map((nic) => {
     const mac = optionalText(nic, 'mac') ?? '';
-    const networkName = optionalText(nic, 'network_name');
-    const networkId = optionalText(nic, 'network_id') ?? networkName;
+    const name = optionalText(nic, 'network_name') ?? '';
+    const id = optionalText(nic, 'network_id') ?? idsByName.get(name) ?? ('' as NetworkId);
     return {
       id: optionalText(nic, 'vnic_id') ?? mac,
       mac,
       model: 'unknown',
-      ...(networkId === undefined || networkId === ''
-        ? {}
-        : { network: { id: networkId as NetworkId, name: networkName ?? networkId } }),
+      ...(name === '' && id === '' ? {} : { network: { id: id as NetworkId, name } }),
     };
   });
 }

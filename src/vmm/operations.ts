@@ -123,7 +123,13 @@ export class Vmm {
     checkPage(page);
     const host = filter.host === undefined ? undefined : await this.resolveHost(filter.host, ctx);
     const matchesName = filter.name === undefined || filter.name === '' ? undefined : nameMatcher(filter.name);
-    const vms = (await this.backend.listVms(ctx)).filter(
+    const all = await this.backend.listVms(ctx);
+    if (host !== undefined && all.length > 0 && all.every((vm) => vm.host === undefined)) {
+      throw new OperationError('unsupported', `This DSM's VM list (${this.backend.style}) does not say which host a VM is on, so VMs cannot be filtered by host`, {
+        next: 'list without the host filter',
+      });
+    }
+    const vms = all.filter(
       (vm) =>
         (matchesName === undefined || matchesName(vm.name)) &&
         (filter.status === undefined || vm.status === filter.status) &&

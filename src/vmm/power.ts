@@ -48,11 +48,16 @@ export async function explainPowerOnFailure(
   const alternatives =
     fitting.length > 0 ? ` (hosts with enough free: ${fitting.map((host) => `${host.name} ${free(host)}${unit}`).join(', ')})` : '';
   const lower = memory ? 'lower ram_mb' : 'lower vcpus';
-  const detail =
-    target !== undefined
-      ? `insufficient ${resource} on host ${target.name}: free ${free(target) ?? 'unknown'}${unit}, wanted ${wanted}${unit}`
-      : `no host has ${wanted}${unit} of free ${resource} (${hosts.map((host) => `${host.name} free ${free(host) ?? 'unknown'}${unit}`).join(', ')})`;
-  return new OperationError('backend', `Cannot power on VM ${vm.name}: ${detail}; pick another host or ${lower}`, {
+  const roomiest = [...hosts].sort((a, b) => (free(b) ?? 0) - (free(a) ?? 0))[0];
+  let detail: string;
+  if (target !== undefined) {
+    detail = `insufficient ${resource} on host ${target.name}: free ${free(target) ?? 'unknown'}${unit}, wanted ${wanted}${unit}; pick another host or ${lower}`;
+  } else if (roomiest !== undefined) {
+    detail = `insufficient ${resource} on every host (most free: host ${roomiest.name} with ${free(roomiest) ?? 'unknown'}${unit}), wanted ${wanted}${unit}; shut down other VMs or ${lower}`;
+  } else {
+    return error;
+  }
+  return new OperationError('backend', `Cannot power on VM ${vm.name}: ${detail}`, {
     next: `power on with another host${alternatives}, or shut down other VMs, or ${lower} with update_vm while the VM is stopped`,
     dsm: error.dsm,
     cause: error,
