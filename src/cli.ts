@@ -10,6 +10,7 @@ import { closeTargetRuntimes, buildTargetRuntimes } from './runtime.js';
 import { createServer } from './server.js';
 import { DEMO_USER, describeSimulator, startSimulator, type SimulatorHandle, type SimulatorOptions } from './simulator/index.js';
 import { resolveTargets, simulatorTarget, type TargetConfig } from './targets.js';
+import { serveHttp } from './transports/serve-http.js';
 import { serveStdio } from './transports/stdio.js';
 import { usage } from './usage.js';
 
@@ -38,10 +39,13 @@ async function runSimulator(loaded: LoadedSettings): Promise<void> {
     throw new ConfigError(`${loaded.sourceOf('sim_port')} ${port}: cannot listen on ${host}:${port} (${code}); pick another port, or 0 for a free one`);
   });
   process.stdout.write(`${describeSimulator(simulator).join('\n')}\n`);
-  await lifecycle.shutdown(await lifecycle.signalled, [() => simulator.close()], SHUTDOWN_LIMIT_MS);
+  const reason = await lifecycle.signalled;
+  const { stats } = simulator;
+  logger.info(`simulator answered ${stats.requests.length} requests; logins ${stats.logins}, logouts ${stats.logouts}, sessions still open ${simulator.liveSessions}`);
+  await lifecycle.shutdown(reason, [() => simulator.close()], SHUTDOWN_LIMIT_MS);
 }
 
-/** MCP over stdio against the configured targets, or against an in-process simulator. */
+/** MCP over stdio (or Streamable HTTP with --http) against the configured targets, or against an in-process simulator. */
 async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
   const lifecycle = startLifecycle(logger);
@@ -57,11 +61,20 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     targets = resolved.targets;
   }
   const runtimes = buildTargetRuntimes(targets, logger);
-  const server = createServer({
+  const serverOptions = {
     targets: runtimes,
     logger,
     ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
-  });
+  };
+  if (loaded.settings.http) {
+    const http = await serveHttp(loaded.settings, () => createServer(serverOptions), runtimes, logger);
+    return lifecycle.shutdown(
+      await lifecycle.signalled,
+      [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],
+      SHUTDOWN_LIMIT_MS,
+    );
+  }
+  const server = createServer(serverOptions);
   const serving = await serveStdio(server, logger);
   logger.info(`serving MCP on stdio; targets: ${runtimes.map((target) => target.name).join(', ')}`);
   const reason = await Promise.race([serving.clientGone, lifecycle.signalled]);

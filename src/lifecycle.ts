@@ -40,11 +40,11 @@ export function startLifecycle(logger: Logger): Lifecycle {
     async shutdown(reason, steps, limitMs) {
       shuttingDown = true;
       logger.info(`shutting down (${reason})`);
+      // Not unref'd: it also keeps the process alive while a step waits on something that holds no handle.
       const limit = setTimeout(() => {
         logger.warning(`shutdown took longer than ${limitMs} ms; exiting anyway`);
         process.exit(1);
       }, limitMs);
-      limit.unref();
       for (const step of steps) {
         try {
           await step();

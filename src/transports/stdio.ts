@@ -70,8 +70,12 @@ class DrainingTransport implements Transport {
 
   private readonly inFlight = new Set<RequestId>();
   private draining = false;
-  /** Nothing written to stdout arrives any more: waiting for answers is pointless. */
+  /** Nothing written to stdout arrives any more: waiting for answers, or for a write to drain, is pointless. */
   private broken = false;
+  private markBroken!: () => void;
+  private readonly brokenOutput = new Promise<void>((resolve) => {
+    this.markBroken = resolve;
+  });
   private settle: (() => void) | undefined;
 
   constructor(
@@ -106,6 +110,7 @@ class DrainingTransport implements Transport {
 
   outputBroken(): void {
     this.broken = true;
+    this.markBroken();
     this.settle?.();
   }
 
@@ -126,17 +131,13 @@ class DrainingTransport implements Transport {
 
   /** Closing the server aborted these handlers, which then answer nothing: tell the client, if it still listens. */
   async answerCancelled(ids: readonly RequestId[]): Promise<void> {
-    if (this.broken) return;
+    const message =
+      'The server shut down before this call finished; a change it was making may or may not have happened. Check the current state before repeating it.';
     for (const id of ids) {
-      await this.inner.send({
-        jsonrpc: '2.0',
-        id,
-        error: {
-          code: ErrorCode.ConnectionClosed,
-          message:
-            'The server shut down before this call finished; a change it was making may or may not have happened. Check the current state before repeating it.',
-        },
-      });
+      if (this.broken) return;
+      const answer = this.inner.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message } });
+      // A write into a pipe nobody reads never drains: stop waiting once the pipe reports it broke.
+      await Promise.race([answer, this.brokenOutput]);
     }
   }
 
