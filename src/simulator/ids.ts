@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Ids that tests can rely on: every object id is derived from a seeded counter, so the same options
@@ -26,10 +26,23 @@ export class IdSource {
     return `@administrators/virtualization_api_${kind}${this.nextHash().slice(0, 16).toUpperCase()}`;
   }
 
+  /** 32 hex digits mixed from (seed, counter): cheap enough for inventories of 10,000 VMs. */
   private nextHash(): string {
     this.counter += 1;
-    return createHash('sha1').update(`${this.seed}/${this.counter}`).digest('hex');
+    let hex = '';
+    for (let lane = 0; lane < 4; lane += 1) {
+      hex += mix32(this.seed * 0x9e3779b1 + this.counter * 4 + lane).toString(16).padStart(8, '0');
+    }
+    return hex;
   }
+}
+
+/** MurmurHash3's 32-bit finalizer: a bijective avalanche of one integer. */
+function mix32(value: number): number {
+  let h = value >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 export function randomSecret(bytes: number): string {

@@ -1,5 +1,5 @@
 import type { IdSource } from './ids.js';
-import type { SimDisk, SimHost, SimNic, SimVm } from './model.js';
+import type { SimDisk, SimHost, SimImage, SimNetwork, SimNic, SimStorage, SimVm } from './model.js';
 import type { HostSpec, ImageSpec, InventoryOptions, StorageSpec } from './options.js';
 import type { SimulatorState } from './state.js';
 import { placeOnHost } from './placement.js';
@@ -90,7 +90,8 @@ export function buildInventory(state: SimulatorState, ids: IdSource, options: In
     createTime += 86_400;
   }
   const vmSpecs = options.vms === undefined ? DEFAULT_VMS : generatedVms(options.vms);
-  for (const spec of vmSpecs) addVmFromSpec(state, ids, spec, storageList);
+  const catalog: Catalog = { storages: storageList, networks: [...state.networks.values()], images: [...state.images.values()] };
+  for (const spec of vmSpecs) addVmFromSpec(state, ids, spec, catalog);
   if (options.vms !== undefined && options.storages === undefined) growStoragesToFit(state);
 }
 
@@ -113,11 +114,15 @@ function generatedVms(count: number): VmSpec[] {
   return specs;
 }
 
-function addVmFromSpec(state: SimulatorState, ids: IdSource, spec: VmSpec, storages: readonly { id: string; host_id: string }[]): void {
+interface Catalog {
+  storages: readonly SimStorage[];
+  networks: readonly SimNetwork[];
+  images: readonly SimImage[];
+}
+
+function addVmFromSpec(state: SimulatorState, ids: IdSource, spec: VmSpec, { storages, networks, images }: Catalog): void {
   const storage = storages[spec.storage % storages.length];
   if (storage === undefined) return;
-  const networks = [...state.networks.values()];
-  const images = [...state.images.values()];
   const disks: SimDisk[] = spec.disks.map((disk) => {
     const image = disk.image === undefined ? undefined : images[disk.image];
     return { id: ids.uuid(), size_mb: disk.sizeMb, controller: 1, unmap: false, ...(image ? { image_id: image.id } : {}) };
