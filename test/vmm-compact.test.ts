@@ -117,6 +117,13 @@ describe('compact style specifics', () => {
     expect(rig.sim.state.vmNamed('win10')).toBeDefined();
   });
 
+  it('refuses to choose a host at power on, which the compact API does not document', async () => {
+    const before = rig.sim.stats.requests.length;
+    const error = await failure(rig.vmm.powerOn('win10', { host: 'nas-02' }));
+    expect(error.kind).toBe('unsupported');
+    expect(rig.sim.stats.requests.slice(before).some((request) => request.method === 'PowerOn')).toBe(false);
+  });
+
   it('forces power off with force=true', async () => {
     await rig.vmm.powerOff('lab-router', { wait: { timeoutMs: 10_000 } });
     const powerOff = rig.sim.stats.requests.filter((request) => request.api === GUEST && request.method === 'PowerOff').at(-1);

@@ -14,9 +14,9 @@ export interface VmmRig {
 
 export const STYLES = ['official', 'compact'] as const;
 
-/** Short delays keep tests fast; polls start at 10 ms so waits finish quickly. */
+/** Short delays keep tests fast, yet long enough that a poll sees the transitional statuses; polls start at 10 ms. */
 export async function startRig(options: SimulatorOptions = {}, poll = { pollMs: 10, maxPollMs: 40 }): Promise<VmmRig> {
-  const sim = await startSimulator({ powerSettleMs: 60, taskDurationMs: 80, ...options });
+  const sim = await startSimulator({ powerSettleMs: 150, taskDurationMs: 150, ...options });
   const client = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password });
   const vmm = new Vmm(createDsmBackend(client), poll);
   return {

@@ -31,6 +31,25 @@ describe('tasks, images and inventory (official style)', () => {
     expect(rig.vmm.backend.style).toBe('dsm-official');
   });
 
+  it('logs out of DSM when closed', async () => {
+    const other = await startRig({ style: 'official' });
+    await other.vmm.listHosts();
+    await other.vmm.close();
+    expect(other.sim.stats.logouts).toBe(1);
+    await other.sim.close();
+  });
+
+  it('discovers the API style once for concurrent first calls', async () => {
+    const other = await startRig({ style: 'compact' });
+    try {
+      await Promise.all([other.vmm.listHosts(), other.vmm.listNetworks(), other.vmm.resolveVm('win10'), other.vmm.capabilities()]);
+      expect(other.requests('SYNO.API.Info')).toBe(1);
+      expect(other.vmm.backend.style).toBe('dsm-compact');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('lists hosts with CPU thread and memory capacity, storages with sizes, and networks', async () => {
     const [hosts, storages, networks] = await Promise.all([rig.vmm.listHosts(), rig.vmm.listStorages(), rig.vmm.listNetworks()]);
     const nas01 = rig.sim.state.hostNamed('nas-01');

@@ -345,7 +345,7 @@ export class Vmm {
   }
 
   /** A single storage is the obvious default; several make the caller choose. */
-  async defaultStorage(ctx?: CallContext): Promise<Storage> {
+  private async defaultStorage(ctx?: CallContext): Promise<Storage> {
     return defaultChoice(KINDS.storage, 'storage', await this.listStorages(ctx));
   }
 
