@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeSimulator } from '../src/simulator/index.js';
 import type { SimulatorHandle } from '../src/simulator/index.js';
 import { fastSimulator, getApi, login, postApi, vmm } from './simulator-helpers.js';
 
@@ -74,5 +75,21 @@ describe('simulator working example of the guide', () => {
     });
     const answer = (await response.json()) as { data: { guest_name: string } };
     expect(answer.data.guest_name).toBe('db-01');
+  });
+});
+
+describe('simulator description for the standalone command', () => {
+  it('names the URL, the style and the demo account with its public password', async () => {
+    sim = await fastSimulator({ style: 'compact', dsmVersion: 6 });
+    const text = describeSimulator(sim).join('\n');
+    expect(text).toContain(sim.url);
+    expect(text).toContain('DSM 6 (compact VMM API)');
+    expect(text).toContain('account: admin  password: vmm-demo-password');
+  });
+
+  it('answers HTTP 404 outside the webapi cgi paths', async () => {
+    sim = await fastSimulator();
+    expect((await fetch(`${sim.url}/`)).status).toBe(404);
+    expect((await fetch(`${sim.url}/webapi/other.cgi?api=SYNO.API.Info`)).status).toBe(404);
   });
 });

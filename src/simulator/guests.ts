@@ -56,7 +56,9 @@ export function stopGuest(sim: Simulator, vm: SimVm, force: boolean, onSettled?:
   // 907: "The status of virtual machine is offline."
   if (!ONLINE_STATUSES.has(vm.status)) throw failure(907, `guest ${vm.name} is ${vm.status}`);
   if (force) sim.power.powerOff(vm, onSettled);
-  else if (vm.status === 'shutting_down') onSettled?.();
+  else if (vm.status === 'shutting_down') {
+    if (onSettled !== undefined) sim.power.whenSettled(vm, onSettled);
+  }
   else sim.power.shutdown(vm, onSettled);
 }
 

@@ -37,6 +37,13 @@ export class PowerControl {
     onSettled?.();
   }
 
+  /** Calls back when the VM's transition under way ends, or at once if none is. */
+  whenSettled(vm: SimVm, onSettled: () => void): void {
+    const transition = this.transitions.get(vm.id);
+    if (transition === undefined) onSettled();
+    else transition.onSettled.push(onSettled);
+  }
+
   /** Stops any transition of a VM that is being deleted. */
   forget(vm: SimVm): void {
     this.cancel(vm.id);
