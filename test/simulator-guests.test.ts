@@ -98,7 +98,7 @@ describe('simulator official guests', () => {
     expect(sim.state.vmNamed('from-image')?.disks.map((disk) => disk.size_mb)).toEqual([2048]);
   });
 
-  it('rejects create parameters real boxes reject: any extra parameter (401 naming it), a taken name (403), a missing image (906), an ISO to clone (401)', async () => {
+  it('rejects create parameters real boxes reject: any extra parameter (401 naming it), a taken name (403), a missing image (906), an ISO to clone (401), a MAC in use (905)', async () => {
     const { sim, sid } = await started();
     expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vcpu_num: '2' }))).error).toEqual({
       code: 401, errors: { name: 'vcpu_num', reason: 'not a parameter of create' },
@@ -110,6 +110,9 @@ describe('simulator official guests', () => {
     expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vdisks: iso }))).error?.code).toBe(401);
     expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vdisks: 'not json' }))).error?.code).toBe(401);
     expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { storage_name: 'nowhere' }))).error?.code).toBe(401);
+    const takenMac = sim.state.vmNamed('win10')!.nics[0]!.mac.toUpperCase();
+    const clash = JSON.stringify([{ network_name: 'Lab Network', mac: takenMac }]);
+    expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vnics: clash }))).error?.code).toBe(905);
     expect(sim.state.vmsNamed('x')).toEqual([]);
   });
 

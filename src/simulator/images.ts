@@ -19,7 +19,7 @@ export function findImage(sim: Simulator, params: Params): SimImage {
   return image;
 }
 
-export function imageNameTaken(sim: Simulator, name: string): boolean {
+function imageNameTaken(sim: Simulator, name: string): boolean {
   return sim.state.imageNamed(name) !== undefined || sim.state.imageNamesInCreation.has(name);
 }
 

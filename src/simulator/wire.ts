@@ -4,7 +4,7 @@
  * and objects JSON-encoded, booleans `true`/`false`.
  */
 
-export type ErrorDetail = Record<string, unknown>;
+type ErrorDetail = Record<string, unknown>;
 
 /** A `success:false` answer, thrown by handlers. */
 export class DsmFailure extends Error {

@@ -1,8 +1,7 @@
-import type { Call } from '../context.js';
-import type { SimDisk, SimNic, SimStorage, SimVm } from '../model.js';
+import type { Call, Simulator } from '../context.js';
+import type { SimDisk, SimImage, SimNic, SimStorage, SimVm } from '../model.js';
 import type { Params } from '../wire.js';
 import { DsmFailure, badParameter, failure } from '../wire.js';
-import type { Simulator } from '../context.js';
 
 /**
  * `SYNO.Virtualization.API.Guest` `create`. Real boxes reject any parameter the guide does not list
@@ -83,7 +82,7 @@ function parseDisks(sim: Simulator, params: Params): SimDisk[] {
   });
 }
 
-function findImage(sim: Simulator, entry: Record<string, unknown>, index: number) {
+function findImage(sim: Simulator, entry: Record<string, unknown>, index: number): SimImage {
   if (typeof entry.image_id === 'string' && entry.image_id !== '') {
     const image = sim.state.images.get(entry.image_id);
     if (image === undefined) throw failure(906, `no image with id ${entry.image_id}`);
@@ -100,8 +99,7 @@ function findImage(sim: Simulator, entry: Record<string, unknown>, index: number
 function parseNics(sim: Simulator, params: Params): SimNic[] {
   const raw = params.json('vnics') ?? [];
   if (!Array.isArray(raw)) throw badParameter('vnics', 'must be a JSON array');
-  const macsInUse = new Set<string>();
-  for (const vm of sim.state.vms.values()) for (const nic of vm.nics) macsInUse.add(nic.mac.toLowerCase());
+  const macsInUse = raw.some((item) => typeof item === 'object' && item !== null && 'mac' in item) ? allMacs(sim) : new Set<string>();
   return raw.map((item: unknown, index) => {
     const entry = asObject(item, `vnics[${index}]`);
     const networkId = findNetworkId(sim, entry, index);
@@ -117,6 +115,12 @@ function parseNics(sim: Simulator, params: Params): SimNic[] {
     macsInUse.add(mac);
     return { id: sim.ids.uuid(), mac, model: 1, network_id: networkId };
   });
+}
+
+function allMacs(sim: Simulator): Set<string> {
+  const macs = new Set<string>();
+  for (const vm of sim.state.vms.values()) for (const nic of vm.nics) macs.add(nic.mac.toLowerCase());
+  return macs;
 }
 
 /** The guide allows an empty `network_id` for a vNIC that is not connected. */

@@ -1,8 +1,7 @@
-import type { Handler } from '../context.js';
+import type { Handler, Simulator } from '../context.js';
 import type { SimTask } from '../model.js';
 import type { Params } from '../wire.js';
 import { failure } from '../wire.js';
-import type { Simulator } from '../context.js';
 
 /** SYNO.Virtualization.API.Task.Info: an unknown or cleaned task answers 1000 ("Cannot find task_id"). */
 
