@@ -258,11 +258,10 @@ describe('the command line', () => {
   });
 
   it('takes switches bare or with a value, and other flags with a value', () => {
-    expect(parseCommandLine(['--read-only', '--insecure-tls=no', '--url=https://nas:5001', '--protect', 'a,b']).flags).toEqual({
-      read_only: true,
-      insecure_tls: 'no',
-      url: 'https://nas:5001',
-      protect: 'a,b',
+    expect(parseCommandLine(['--read-only', '--insecure-tls=no', '--url=https://nas:5001', '--protect', 'a,b'])).toEqual({
+      kind: 'serve',
+      simulator: false,
+      flags: { read_only: true, insecure_tls: 'no', url: 'https://nas:5001', protect: 'a,b' },
     });
   });
 
