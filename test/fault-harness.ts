@@ -169,7 +169,9 @@ export function leaks(texts: readonly string[], secrets: readonly string[]): str
   for (const secret of secrets) {
     for (const text of texts) {
       const at = text.indexOf(secret);
-      if (at >= 0) found.push(`"${secret.slice(0, 4)}..." in: ${text.slice(Math.max(0, at - 60), at + 20)}`);
+      if (at < 0) continue;
+      const end = at + secret.length;
+      found.push(`${text.slice(Math.max(0, at - 60), at)}<secret ${secret.slice(0, 3)}...>${text.slice(end, end + 20)}`);
     }
   }
   return found;

@@ -70,6 +70,8 @@ export interface JsonSchema {
 /** Words from the target cluster (VM, image, storage names...) so plausible inputs reach deep code paths. */
 export interface FuzzVocabulary {
   names: readonly string[];
+  /** Words for particular argument names (`vm`: VM names and ids, `target`: configured targets...). */
+  byProperty?: Readonly<Record<string, readonly string[]>>;
 }
 
 const INJECTION_LIKE = [
@@ -141,17 +143,16 @@ function deepArray(depth: number): unknown {
 }
 
 /** A value that fits `schema` as far as a careless generator can tell. */
-export function plausibleValue(random: Random, schema: JsonSchema, vocabulary: FuzzVocabulary): unknown {
+export function plausibleValue(random: Random, schema: JsonSchema, vocabulary: FuzzVocabulary, property = ''): unknown {
   if (schema.const !== undefined) return schema.const;
   if (schema.enum !== undefined && schema.enum.length > 0) return random.pick(schema.enum);
   const variants = schema.anyOf ?? schema.oneOf;
-  if (variants !== undefined && variants.length > 0) return plausibleValue(random, random.pick(variants), vocabulary);
+  if (variants !== undefined && variants.length > 0) return plausibleValue(random, random.pick(variants), vocabulary, property);
   const type = Array.isArray(schema.type) ? random.pick(schema.type) : schema.type;
+  const words = vocabulary.byProperty?.[property] ?? vocabulary.names;
   switch (type) {
     case 'string':
-      return vocabulary.names.length > 0 && random.chance(0.7)
-        ? random.pick(vocabulary.names)
-        : `fuzz-${random.int(0, 9999)}`;
+      return words.length > 0 && random.chance(0.8) ? random.pick(words) : `fuzz-${random.int(0, 9999)}`;
     case 'integer':
     case 'number': {
       const low = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : 0);
@@ -162,12 +163,12 @@ export function plausibleValue(random: Random, schema: JsonSchema, vocabulary: F
       return random.chance(0.5);
     case 'array': {
       const count = random.int(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3));
-      return Array.from({ length: count }, () => plausibleValue(random, schema.items ?? {}, vocabulary));
+      return Array.from({ length: count }, () => plausibleValue(random, schema.items ?? {}, vocabulary, property));
     }
     case 'object':
       return plausibleObject(random, schema, vocabulary);
     default:
-      return random.pick(vocabulary.names.length > 0 ? vocabulary.names : ['fuzz']);
+      return random.pick(words.length > 0 ? words : ['fuzz']);
   }
 }
 
@@ -175,7 +176,7 @@ function plausibleObject(random: Random, schema: JsonSchema, vocabulary: FuzzVoc
   const out: Record<string, unknown> = {};
   const required = new Set(schema.required ?? []);
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
-    if (required.has(key) || random.chance(0.4)) out[key] = plausibleValue(random, property, vocabulary);
+    if (required.has(key) || random.chance(0.4)) out[key] = plausibleValue(random, property, vocabulary, key);
   }
   return out;
 }
@@ -192,12 +193,17 @@ export function fuzzArguments(random: Random, schema: JsonSchema, vocabulary: Fu
   const mutations = random.int(1, 3);
   for (let i = 0; i < mutations; i++) {
     if (keys.length === 0 || random.chance(0.2)) {
-      args[random.pick(['unexpected', 'api', '_sid', 'method', 'force', '__proto__', 'confirm'])] = hostileValue(random);
+      setOwn(args, random.pick(['unexpected', 'api', '_sid', 'method', 'force', '__proto__', 'confirm']), hostileValue(random));
     } else if (random.chance(0.15)) {
       delete args[random.pick(keys)];
     } else {
-      args[random.pick(keys)] = hostileValue(random);
+      setOwn(args, random.pick(keys), hostileValue(random));
     }
   }
   return args;
+}
+
+/** `args.__proto__ = x` would swap the prototype; a JSON client sends an own key of that name instead. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

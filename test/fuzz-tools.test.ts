@@ -51,15 +51,43 @@ afterAll(async () => {
 
 function vocabulary(sim: SimulatorHandle): FuzzVocabulary {
   const { state } = sim;
-  const names = [
-    ...[...state.vms.values()].flatMap((vm) => [vm.name, vm.id]),
-    ...[...state.images.values()].map((image) => image.name),
-    ...[...state.storages.values()].map((storage) => storage.name),
-    ...[...state.networks.values()].map((network) => network.name),
-    ...[...state.hosts.values()].map((host) => host.name),
-    ...[...state.tasks.keys()],
-  ];
-  return { names };
+  const vms = [...state.vms.values()].flatMap((vm) => [vm.name, vm.id]);
+  const images = [...state.images.values()].flatMap((image) => [image.name, image.id]);
+  const storages = [...state.storages.values()].map((storage) => storage.name);
+  const networks = [...state.networks.values()].map((network) => network.name);
+  const hosts = [...state.hosts.values()].map((host) => host.name);
+  const tasks = [...state.tasks.keys()];
+  return {
+    names: [...vms, ...images, ...storages, ...networks, ...hosts, ...tasks],
+    byProperty: {
+      vm: vms,
+      image: images,
+      storage: storages,
+      storages,
+      network: networks,
+      networks,
+      host: hosts,
+      task_id: tasks,
+      // The one configured target; a random word here would stop every call before it goes anywhere.
+      target: ['default'],
+      confirm_token: ['not-a-real-token'],
+      name: ['fuzz-made-vm'],
+      new_name: ['fuzz-renamed'],
+      ds_file_path: ['/share/fuzz.img'],
+    },
+  };
+}
+
+/**
+ * The arguments as the tool's schema receives them: the JSON the client sends, less a top-level
+ * "__proto__" key, which the SDK's parsing of `arguments` (a zod record) drops without touching any
+ * prototype. Had a prototype been polluted, every later strict parse would meet the inherited key and
+ * fail, which the valid calls after it would show.
+ */
+function asReceived(args: Record<string, unknown>): Record<string, unknown> {
+  const wire = JSON.parse(JSON.stringify(args)) as Record<string, unknown>;
+  if (Object.hasOwn(wire, '__proto__')) delete wire.__proto__;
+  return wire;
 }
 
 function writesSince(sim: SimulatorHandle, from: number): string[] {
@@ -96,7 +124,7 @@ describe(`tool input fuzzing (FUZZ_SEED=${SEED})`, () => {
       const problems: string[] = [];
       for (let i = 0; i < CALLS_PER_TOOL; i++) {
         const args = fuzzArguments(random, schema as JsonSchema, vocabulary(simulator));
-        const valid = tool.input.safeParse(args).success;
+        const valid = tool.input.safeParse(asReceived(args)).success;
         const from = simulator.stats.requests.length;
         const where = `call ${i} (${valid ? 'valid' : 'invalid'}) ${shorten(args)}`;
         try {

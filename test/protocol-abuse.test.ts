@@ -91,7 +91,7 @@ describe('a client that disappears mid-call', () => {
       storages: ['nas-01 - VM Storage 1'],
     });
     expect(created.result?.isError, JSON.stringify(created.result)).not.toBe(true);
-    const taskId = (created.result?.structuredContent as { task?: { id?: string } } | undefined)?.task?.id;
+    const taskId = (created.result?.structuredContent as { task?: { task_id?: string } } | undefined)?.task?.task_id;
     expect(typeof taskId).toBe('string');
 
     const waiting = new Promise<void>((resolve) => {

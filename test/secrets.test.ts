@@ -71,7 +71,9 @@ async function confirmed(server: ServerUnderTest, tool: string, args: Record<str
 describe('secrets in everything the server says', () => {
   it('shows no credential while an OTP account works through every tool, resource, confirmation and fault', async () => {
     const server = await serverAs(OPERATOR);
-    for (const tool of ['list_vms', 'list_images', 'list_hosts', 'list_storages', 'list_networks', 'list_tasks']) await run(server, tool, {});
+    const listed = await run(server, 'list_vms', {});
+    expect(listed?.total, 'the OTP login worked').toBeGreaterThan(0);
+    for (const tool of ['list_images', 'list_hosts', 'list_storages', 'list_networks', 'list_tasks']) await run(server, tool, {});
     await run(server, 'get_vm', { vm: 'web-01' });
     await run(server, 'get_vm', { vm: 'no-such-vm' });
     await run(server, 'get_vm', { vm: '' });
@@ -83,7 +85,7 @@ describe('secrets in everything the server says', () => {
     await run(server, 'power_off', { vm: 'web-01', confirm_token: 'forged-token-value' });
     await run(server, 'create_vm_from_image', { name: 'secret-scan-vm', image: 'ubuntu-24.04-cloud', storage: STORAGE, network: 'Default VM Network', vcpus: 2, ram_mb: 2048 });
     const image = await run(server, 'create_image', { name: 'secret-scan-image', ds_file_path: '/share/scan.img', type: 'disk', storages: [STORAGE] });
-    const taskId = (image?.task as { id?: string } | undefined)?.id;
+    const taskId = (image?.task as { task_id?: string } | undefined)?.task_id;
     if (taskId !== undefined) {
       await run(server, 'get_task', { task_id: taskId });
       await run(server, 'wait_task', { task_id: taskId, timeout_s: 5 });
@@ -91,6 +93,9 @@ describe('secrets in everything the server says', () => {
     await run(server, 'get_task', { task_id: 'no-such-task' });
     await confirmed(server, 'delete_vm', { vm: 'secret-scan-vm' });
     await confirmed(server, 'delete_image', { image: 'secret-scan-image' });
+    expect(simulator.state.vmNamed('lab-router')?.status, 'power_off ran after confirmation').toBe('shutdown');
+    expect(simulator.state.vmsNamed('secret-scan-vm'), 'the VM was created, then deleted after confirmation').toHaveLength(0);
+    expect(simulator.stats.requests.some((r) => r.method === 'delete' && r.api === 'SYNO.Virtualization.API.Guest')).toBe(true);
     simulator.faults.failNext(1, { kind: 'http500', match: { method: 'list' } });
     simulator.faults.failNext(3, { kind: 'drop', match: { api: 'SYNO.Virtualization.API.Host' } });
     await run(server, 'list_hosts', {});
