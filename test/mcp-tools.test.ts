@@ -393,6 +393,15 @@ describe('errors', () => {
     expect(simStatus(h, 'win10')).toBe('shutdown');
   });
 
+  it('explains an operation the DSM API style cannot do, with what to do instead', async () => {
+    const h = await open({ simulator: { style: 'compact' } });
+    structured(await h.call('list_vms', {}));
+    const text = errorText(await h.call('create_vm', { name: 'app-03', storage: 'nas-01 - VM Storage 1', disks: [{ size_gb: 8 }] }));
+    expect(text).toContain('compact');
+    expect(text).toMatch(/Next: .*web UI/);
+    expect(h.sim.state.vmNamed('app-03')).toBeUndefined();
+  });
+
   it('reports a missing task as not found with what to do next', async () => {
     const h = await open();
     const text = errorText(await h.call('get_task', { task_id: 'no-such-task' }));

@@ -60,9 +60,7 @@ export interface ToolDefinition {
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
 
-/** Arguments every tool accepts, declared once here rather than per tool. */
-export const COMMON_ARGUMENTS = ['target', 'confirm_token'] as const;
-
+/** Accepted by every tool, declared once here rather than per tool. */
 const targetArgument = z
   .string()
   .min(1)
@@ -70,6 +68,7 @@ const targetArgument = z
   .optional()
   .describe('Name of the configured target (DSM) to act on. Only needed when the server has several; default: the first one.');
 
+/** Accepted by every destructive tool. */
 const confirmTokenArgument = z
   .string()
   .min(1)
@@ -93,7 +92,7 @@ export function annotationsFor(effect: ToolEffect): ToolAnnotations {
 }
 
 /** Destructive calls may answer with a confirmation request instead of their result. */
-export const confirmationRequiredOutput = z.object({
+const confirmationRequiredOutput = z.object({
   status: z.literal('confirmation_required'),
   message: z.string().describe('What needs confirming and how.'),
   confirm_token: z.string().describe('Pass this back as confirm_token, with the same other arguments, to execute.'),

@@ -20,7 +20,7 @@ import type { Elicit } from '../safety/confirm-elicitation.js';
 import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
 import { isListed } from '../safety/policy.js';
 import type { Progress } from '../vmm/operations.js';
-import type { TargetRuntime, ToolContext, ToolDefinition } from './define.js';
+import type { ProceedDecision, TargetRuntime, ToolContext, ToolDefinition } from './define.js';
 import { confirmationResult, describeFailure, describeInvalidArguments, errorResult, successResult } from './results.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -148,7 +148,7 @@ class ToolCall {
     confirmToken: string | undefined,
     subject: Subject | undefined,
     consequence: string,
-  ): Promise<Extract<GuardDecision, { action: 'proceed' }>> {
+  ): Promise<ProceedDecision> {
     this.subject = subject;
     const decision = await this.services.guard.check({
       tool: this.tool.name,
