@@ -58,7 +58,6 @@ function parseFlags(args: readonly string[], flagOf: (row: SettingRow) => string
 }
 
 function unknownArgument(arg: string, name: string): string {
-  if (name === '--http') return '--http (MCP over Streamable HTTP) is not yet supported; run without it to serve MCP over stdio';
   if (name === '--password') return '--password is not a flag: a command line is visible to every user (ps); set VMM_PASSWORD or VMM_PASSWORD_FILE';
   if (name.startsWith('-')) return `unknown option ${name}; see vmm-mcp --help`;
   return `unexpected argument ${JSON.stringify(arg)}; see vmm-mcp --help`;

@@ -106,14 +106,16 @@ const dsmUrl = () =>
     return url.href.replace(/\/+$/, '');
   });
 
-const globList = () =>
+const commaList = (what: string, example: string) =>
   field((value) => {
     const items = typeof value === 'string' ? value.split(',') : value;
     if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
-      return new Problem(`must be comma-separated glob patterns such as "prod-*,db-?" (got ${shown(value)})`);
+      return new Problem(`must be comma-separated ${what} such as "${example}" (got ${shown(value)})`);
     }
     return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
   });
+
+const globList = () => commaList('glob patterns', 'prod-*,db-?');
 
 const fingerprint = () =>
   field((value) => {
@@ -239,6 +241,51 @@ export const SettingsSchema = z
       default: 'info',
       description: 'stderr log level: debug, info, warning, error',
     }),
+    http: boolean().register(settingDocs, {
+      env: 'VMM_HTTP',
+      flag: '--http',
+      default: false,
+      description: 'serve MCP over Streamable HTTP at /mcp (bearer token required) instead of stdio',
+    }),
+    http_host: text().register(settingDocs, {
+      env: 'VMM_HTTP_HOST',
+      flag: '--host',
+      value: 'HOST',
+      default: '127.0.0.1',
+      description: '--http: address to listen on; anything but loopback needs --allow-remote',
+    }),
+    http_port: integer(0, 65_535, 'port').register(settingDocs, {
+      env: 'VMM_HTTP_PORT',
+      flag: '--port',
+      value: 'PORT',
+      default: 3000,
+      description: '--http: port to listen on (0 picks a free one)',
+    }),
+    http_allow_remote: boolean().register(settingDocs, {
+      env: 'VMM_HTTP_ALLOW_REMOTE',
+      flag: '--allow-remote',
+      default: false,
+      description: '--http: allow a non-loopback --host (put a TLS reverse proxy in front)',
+    }),
+    http_token: secretText()
+      .optional()
+      .register(settingDocs, { env: 'VMM_HTTP_TOKEN', secret: true, description: '--http: bearer token clients must send (16+ characters); when unset, one is generated and printed to stderr' }),
+    http_allowed_hosts: commaList('Host header values', 'vmm.example.com,127.0.0.1:3000')
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_HTTP_ALLOWED_HOSTS',
+        flag: '--allowed-hosts',
+        value: 'HOSTS',
+        description: '--http: Host headers to accept (default: 127.0.0.1, localhost and [::1] at the port, and --host)',
+      }),
+    http_allowed_origins: commaList('origins', 'https://vmm.example.com')
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_HTTP_ALLOWED_ORIGINS',
+        flag: '--allowed-origins',
+        value: 'ORIGINS',
+        description: '--http: Origin headers to accept when a browser sends one (default: the allowed hosts over http and https)',
+      }),
     targets: z
       .array(TargetSchema)
       .min(1)

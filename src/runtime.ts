@@ -10,6 +10,8 @@ import { createDsmBackend, Vmm } from './vmm/operations.js';
  * and the VM operations per target. Closing logs every session out.
  */
 
+const clients = new WeakMap<TargetRuntime, DsmClient>();
+
 export function buildTargetRuntimes(targets: readonly TargetConfig[], logger: Logger): TargetRuntime[] {
   return targets.map((target) => {
     const { connection } = target;
@@ -17,8 +19,15 @@ export function buildTargetRuntimes(targets: readonly TargetConfig[], logger: Lo
     registerSecret(connection.otpSecret);
     registerSecret(connection.deviceId);
     const client = new DsmClient({ ...connection, logger });
-    return { name: target.name, vmm: new Vmm(createDsmBackend(client)), policy: target.policy };
+    const runtime: TargetRuntime = { name: target.name, vmm: new Vmm(createDsmBackend(client)), policy: target.policy };
+    clients.set(runtime, client);
+    return runtime;
   });
+}
+
+/** Whether the target holds a logged-in DSM session right now (sessions start on first use); asks DSM nothing. */
+export function isSessionLive(target: TargetRuntime): boolean {
+  return clients.get(target)?.sessionLive ?? false;
 }
 
 /** Logs out of every DSM session; a failure is logged and does not stop the others. */

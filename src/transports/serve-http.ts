@@ -1,0 +1,48 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ConfigError, type Settings } from '../config.js';
+import { isOperationError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { isSessionLive } from '../runtime.js';
+import type { TargetRuntime } from '../server.js';
+import { generateHttpToken, startHttpServer, type HttpServerHandle } from './http.js';
+
+export type HttpSettings = Pick<
+  Settings,
+  'http_host' | 'http_port' | 'http_allow_remote' | 'http_token' | 'http_allowed_hosts' | 'http_allowed_origins'
+>;
+
+/**
+ * `vmm-mcp --http`: every MCP session gets its own server from `createMcpServer`, all of them over the
+ * same targets (one DSM session each). The operator learns the URL, and the token if we made it up,
+ * on stderr: the logger would mask the token, since it is a registered secret.
+ */
+export async function serveHttp(
+  settings: HttpSettings,
+  createMcpServer: () => McpServer,
+  targets: readonly TargetRuntime[],
+  logger: Logger,
+  writeStderr: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<HttpServerHandle> {
+  const token = settings.http_token ?? generateHttpToken();
+  const handle = await startHttpServer({
+    host: settings.http_host,
+    port: settings.http_port,
+    token,
+    allowNonLoopback: settings.http_allow_remote,
+    ...(settings.http_allowed_hosts === undefined ? {} : { allowedHosts: settings.http_allowed_hosts }),
+    ...(settings.http_allowed_origins === undefined ? {} : { allowedOrigins: settings.http_allowed_origins }),
+    createMcpServer,
+    logger,
+    health: async () => ({ targets: targets.map((target) => ({ name: target.name, sessionLive: isSessionLive(target) })) }),
+  }).catch((error: unknown) => {
+    // A refused binding, a short token or a busy port: settings to fix, reported like any other bad setting.
+    if (isOperationError(error) && error.kind === 'invalid_input') throw new ConfigError(`${error.message} ${error.next ?? ''}`.trim());
+    throw error;
+  });
+  const lines = [`vmm-mcp: serving MCP over Streamable HTTP at ${handle.url}`];
+  if (settings.http_token === undefined) {
+    lines.push(`vmm-mcp: bearer token for this run (set VMM_HTTP_TOKEN to keep one across restarts): ${token}`);
+  }
+  writeStderr(`${lines.join('\n')}\n`);
+  return handle;
+}

@@ -1,0 +1,164 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildTargetRuntimes, closeTargetRuntimes } from '../src/runtime.js';
+import { DEFAULT_POLICY } from '../src/safety/policy.js';
+import { createServer, type TargetRuntime } from '../src/server.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { TOOL_DEFINITIONS } from '../src/tools/index.js';
+import type { HttpServerHandle } from '../src/transports/http.js';
+import { serveHttp, type HttpSettings } from '../src/transports/serve-http.js';
+import { capturingLogger, connectClient, rawRequest } from './http-helpers.js';
+
+/**
+ * The HTTP transport in front of the real MCP server, whose target is a simulated DSM over real HTTP:
+ * several clients, each with its own MCP session and its own confirmations, one DSM session behind them.
+ */
+
+const TOKEN = 'http-server-test-token-0123456789';
+const SETTINGS: HttpSettings = {
+  http_host: '127.0.0.1',
+  http_port: 0,
+  http_allow_remote: false,
+  http_token: TOKEN,
+  http_allowed_hosts: undefined,
+  http_allowed_origins: undefined,
+};
+
+interface Setup {
+  sim: SimulatorHandle;
+  targets: TargetRuntime[];
+  http: HttpServerHandle;
+  stderr: string[];
+  logLines: string[];
+}
+
+let setup: Setup;
+
+async function startSetup(settings: HttpSettings = SETTINGS): Promise<Setup> {
+  const sim = await startSimulator({ powerSettleMs: 40, taskDurationMs: 80 });
+  const { logger, lines: logLines } = capturingLogger();
+  const targets = buildTargetRuntimes(
+    [{ name: 'nas', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }],
+    logger,
+  );
+  const stderr: string[] = [];
+  const http = await serveHttp(settings, () => createServer({ targets, logger }), targets, logger, (text) => stderr.push(text));
+  return { sim, targets, http, stderr, logLines };
+}
+
+async function stopSetup({ http, targets, sim, logLines }: Setup): Promise<void> {
+  await http.close();
+  const { logger } = capturingLogger();
+  await closeTargetRuntimes(targets, logger);
+  await sim.close();
+  expect(logLines.join('\n')).not.toContain(TOKEN);
+}
+
+function structured<T>(result: CallToolResult): T {
+  expect(result.isError, JSON.stringify(result.content)).not.toBe(true);
+  return result.structuredContent as T;
+}
+
+function errorText(result: CallToolResult): string {
+  expect(result.isError).toBe(true);
+  return (result.content as Array<{ text: string }>).map((item) => item.text).join('');
+}
+
+async function health(http: HttpServerHandle): Promise<{ status: number; body: string }> {
+  const response = await rawRequest(http.url.replace(/\/mcp$/, '/healthz'));
+  return { status: response.status, body: response.body };
+}
+
+describe('MCP over HTTP against a simulated DSM', () => {
+  beforeEach(async () => {
+    setup = await startSetup();
+  });
+
+  afterEach(async () => {
+    await stopSetup(setup);
+  });
+
+  it('serves two concurrent clients, each listing every tool and the VMs, over one shared DSM session', async () => {
+    const [a, b] = await Promise.all([connectClient(setup.http.url, TOKEN, 'a'), connectClient(setup.http.url, TOKEN, 'b')]);
+    const [toolsA, toolsB] = await Promise.all([a.client.listTools(), b.client.listTools()]);
+    const expected = TOOL_DEFINITIONS.map((tool) => tool.name).sort();
+    expect(toolsA.tools.map((tool) => tool.name).sort()).toEqual(expected);
+    expect(toolsB.tools.map((tool) => tool.name).sort()).toEqual(expected);
+
+    const listings = await Promise.all([
+      a.client.callTool({ name: 'list_vms', arguments: {} }),
+      b.client.callTool({ name: 'list_vms', arguments: {} }),
+      a.client.callTool({ name: 'list_vms', arguments: { limit: 1 } }),
+      b.client.callTool({ name: 'list_vms', arguments: { limit: 1 } }),
+    ]);
+    const totals = listings.map((result) => structured<{ total: number }>(result as CallToolResult).total);
+    expect(totals[0]).toBeGreaterThan(0);
+    expect(new Set(totals).size).toBe(1);
+    expect(setup.sim.stats.logins).toBe(1);
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+
+  it('refuses in client B a confirm_token that client A obtained, and lets A use it', async () => {
+    const a = await connectClient(setup.http.url, TOKEN, 'a');
+    const b = await connectClient(setup.http.url, TOKEN, 'b');
+    const listing = structured<{ vms: Array<{ id: string; name: string }> }>(
+      (await a.client.callTool({ name: 'list_vms', arguments: {} })) as CallToolResult,
+    );
+    const victim = listing.vms[0];
+    expect(victim).toBeDefined();
+    const args = { vm: victim?.id as string };
+
+    const asked = structured<{ status: string; confirm_token: string }>((await a.client.callTool({ name: 'delete_vm', arguments: args })) as CallToolResult);
+    expect(asked.status).toBe('confirmation_required');
+
+    const stolen = (await b.client.callTool({ name: 'delete_vm', arguments: { ...args, confirm_token: asked.confirm_token } })) as CallToolResult;
+    expect(errorText(stolen)).toContain('not one this server issued');
+    expect(setup.sim.state.vms.has(victim?.id as never)).toBe(true);
+
+    const confirmed = structured<{ status: string }>(
+      (await a.client.callTool({ name: 'delete_vm', arguments: { ...args, confirm_token: asked.confirm_token } })) as CallToolResult,
+    );
+    expect(confirmed.status).toBe('deleted');
+    const after = structured<{ vms: Array<{ id: string }> }>((await b.client.callTool({ name: 'list_vms', arguments: {} })) as CallToolResult);
+    expect(after.vms.map((vm) => vm.id)).not.toContain(victim?.id);
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+
+  it('reports on /healthz whether the DSM session is live, without the token or the DSM password', async () => {
+    const before = await health(setup.http);
+    expect(before.status).toBe(200);
+    expect(JSON.parse(before.body)).toEqual({ status: 'ok', targets: [{ name: 'nas', session_live: false }] });
+
+    const a = await connectClient(setup.http.url, TOKEN);
+    await a.client.callTool({ name: 'list_vms', arguments: {} });
+    const after = await health(setup.http);
+    expect(JSON.parse(after.body)).toEqual({ status: 'ok', targets: [{ name: 'nas', session_live: true }] });
+    for (const secret of [TOKEN, DEMO_USER.password]) expect(after.body).not.toContain(secret);
+    await a.client.close();
+  });
+
+  it('prints the URL on stderr, and never a token the user chose', () => {
+    const printed = setup.stderr.join('');
+    expect(printed).toContain(setup.http.url);
+    expect(printed).not.toContain(TOKEN);
+  });
+});
+
+describe('MCP over HTTP without VMM_HTTP_TOKEN', () => {
+  it('generates a token, prints it once on stderr, and accepts only it', async () => {
+    const local = await startSetup({ ...SETTINGS, http_token: undefined });
+    try {
+      const printed = local.stderr.join('');
+      const token = /bearer token for this run[^:]*: (\S+)/.exec(printed)?.[1];
+      expect(token?.length).toBeGreaterThanOrEqual(32);
+      expect(printed.split(token as string)).toHaveLength(2);
+      const a = await connectClient(local.http.url, token as string);
+      expect((await a.client.listTools()).tools.length).toBe(TOOL_DEFINITIONS.length);
+      await a.client.close();
+      await expect(connectClient(local.http.url, TOKEN)).rejects.toThrow();
+      expect(local.logLines.join('\n')).not.toContain(token);
+    } finally {
+      await stopSetup(local);
+    }
+  });
+});
