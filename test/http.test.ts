@@ -68,6 +68,13 @@ describe('HTTP transport: binding', () => {
     expect(isOperationError(error) && error.next).toContain('--allow-remote');
   });
 
+  it('binds every interface when remote access is allowed, and still only accepts its own Host names', async () => {
+    const handle = await start({ host: '0.0.0.0', allowNonLoopback: true });
+    expect(handle.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect((await rawRequest(healthUrl(handle))).status).toBe(200);
+    expect((await rawRequest(healthUrl(handle), { headers: { host: 'nas.example' } })).status).toBe(403);
+  });
+
   it('refuses a token shorter than 16 characters', async () => {
     const error = await start({ token: 'short' }).catch((caught: unknown) => caught);
     expect(isOperationError(error) && error.kind).toBe('invalid_input');
