@@ -41,7 +41,8 @@ export function describeFailure(tool: string, error: unknown): string {
     const reason = error instanceof Error ? error.message : String(error);
     return `${tool} failed unexpectedly: ${reason}\nNext: check the server log (stderr); retry once if the failure looks transient.`;
   }
-  const lines = [`${tool} failed: ${error.message}`];
+  // Policy refusals already start with the tool's name ("delete_vm refused: ...").
+  const lines = [error.message.startsWith(`${tool} `) ? error.message : `${tool} failed: ${error.message}`];
   if (error.dsm !== undefined) {
     const details = error.dsm.details.length > 0 ? `; details: ${error.dsm.details.join('; ')}` : '';
     lines.push(`DSM error ${error.dsm.code} (${error.dsm.meaning}) from ${error.dsm.api} ${error.dsm.method}${details}`);
