@@ -11,14 +11,14 @@ export class DirectDsm {
 
   constructor(private readonly baseUrl: string) {}
 
-  async login(account: string, password: string): Promise<void> {
+  async login(account: string, password: string, session: string): Promise<void> {
     const data = await this.post('entry.cgi', {
       api: 'SYNO.API.Auth',
       version: '7',
       method: 'login',
       account,
       passwd: password,
-      session: 'vmm-mcp-bench-direct',
+      session,
       format: 'sid',
     });
     const sid = (data as { sid?: unknown }).sid;

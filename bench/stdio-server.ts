@@ -27,6 +27,9 @@ interface Pending {
 
 export const PROTOCOL_VERSION = '2025-11-25';
 
+/** USER_HZ: Linux reports process times in these ticks; 100 on every mainstream build. */
+const CLOCK_TICKS_PER_S = 100;
+
 export class StdioServer {
   readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, Pending>();
@@ -37,8 +40,11 @@ export class StdioServer {
   private nextId = 1;
   private exited: Promise<number | null>;
 
-  constructor(cliPath: string, options: { args?: string[]; env?: Record<string, string | undefined> } = {}) {
-    this.child = spawn(process.execPath, [cliPath, ...(options.args ?? [])], {
+  constructor(
+    cliPath: string,
+    options: { args?: string[]; env?: Record<string, string | undefined>; nodeFlags?: string[] } = {},
+  ) {
+    this.child = spawn(process.execPath, [...(options.nodeFlags ?? []), cliPath, ...(options.args ?? [])], {
       env: { ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -93,6 +99,15 @@ export class StdioServer {
     const params: Record<string, unknown> = { name, arguments: args };
     if (progressToken !== undefined) params._meta = { progressToken };
     return this.request('tools/call', params);
+  }
+
+  /** CPU time (user + system) the server process used so far, in ms (10 ms resolution on most kernels). */
+  cpuTimeMs(): number {
+    // /proc/<pid>/stat: the command name may hold spaces, so count fields after its closing parenthesis.
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_S;
   }
 
   /** Peak resident set size of the server process so far (VmHWM), in MiB. */
