@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { VERSIONED_MANIFEST_SCHEMAS } from '@anthropic-ai/mcpb/schemas';
+import { describe, expect, it } from 'vitest';
+import { SETTINGS_TABLE } from '../src/config.js';
+import { TOOL_DEFINITIONS } from '../src/tools/index.js';
+
+interface UserConfigOption {
+  type: string;
+  sensitive?: boolean;
+  required?: boolean;
+  default?: unknown;
+}
+
+interface Manifest {
+  manifest_version: keyof typeof VERSIONED_MANIFEST_SCHEMAS;
+  version: string;
+  server: { type: string; entry_point: string; mcp_config: { command: string; args: string[]; env: Record<string, string> } };
+  tools: Array<{ name: string; description: string }>;
+  user_config: Record<string, UserConfigOption>;
+}
+
+const manifestText = readFileSync(new URL('../manifest.json', import.meta.url), 'utf8');
+const manifest = JSON.parse(manifestText) as Manifest;
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+};
+
+/** `${user_config.vmm_url}` -> `vmm_url` */
+function userConfigKey(value: string): string | undefined {
+  return /^\$\{user_config\.([a-z_]+)\}$/.exec(value)?.[1];
+}
+
+describe('MCPB desktop-extension manifest', () => {
+  it('validates against the mcpb schema of the manifest version it declares', () => {
+    const schema = VERSIONED_MANIFEST_SCHEMAS[manifest.manifest_version];
+    expect(schema, `unknown manifest_version ${manifest.manifest_version}`).toBeDefined();
+    const result = schema.safeParse(manifest);
+    expect(result.success ? [] : result.error.issues).toEqual([]);
+  });
+
+  it('lists exactly the tools the server defines', () => {
+    const listed = manifest.tools.map((tool) => tool.name).sort();
+    expect(listed).toEqual(TOOL_DEFINITIONS.map((tool) => tool.name).sort());
+    for (const tool of manifest.tools) expect(tool.description.length, tool.name).toBeGreaterThan(10);
+  });
+
+  it('runs the package\'s own entry point with node, at the package\'s version', () => {
+    expect(manifest.version).toBe(packageJson.version);
+    expect(manifest.server.type).toBe('node');
+    expect(manifest.server.entry_point).toBe(packageJson.bin['vmm-mcp']);
+    expect(manifest.server.mcp_config.command).toBe('node');
+    expect(manifest.server.mcp_config.args).toEqual([`\${__dirname}/${manifest.server.entry_point}`]);
+  });
+
+  it('passes every user setting through an environment variable the settings schema knows', () => {
+    const knownEnv = new Set(SETTINGS_TABLE.map((row) => row.env).filter((env) => env !== undefined));
+    const { env } = manifest.server.mcp_config;
+    for (const [name, value] of Object.entries(env)) {
+      expect(knownEnv.has(name), `${name} is not a setting`).toBe(true);
+      const key = userConfigKey(value);
+      expect(key !== undefined && manifest.user_config[key] !== undefined, `${name} -> ${value}`).toBe(true);
+    }
+    const used = Object.values(env).map(userConfigKey);
+    expect(Object.keys(manifest.user_config).sort()).toEqual(used.sort());
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['VMM_URL', 'VMM_USERNAME', 'VMM_PASSWORD', 'VMM_READ_ONLY']));
+  });
+
+  it('marks the password, and only secret settings, as sensitive', () => {
+    const { env } = manifest.server.mcp_config;
+    const secretEnv = new Set(SETTINGS_TABLE.filter((row) => row.secret === true).map((row) => row.env));
+    for (const [name, value] of Object.entries(env)) {
+      const option = manifest.user_config[userConfigKey(value) as string] as UserConfigOption;
+      expect(option.sensitive === true, name).toBe(secretEnv.has(name));
+    }
+    expect(manifest.user_config.vmm_password?.sensitive).toBe(true);
+  });
+
+  it('requires the connection settings and offers read-only as a switch that is off by default', () => {
+    for (const key of ['vmm_url', 'vmm_username', 'vmm_password']) expect(manifest.user_config[key]?.required, key).toBe(true);
+    expect(manifest.user_config.vmm_read_only).toMatchObject({ type: 'boolean', default: false });
+  });
+
+  it('gives optional string settings an empty default, which the server reads as unset', () => {
+    for (const [key, option] of Object.entries(manifest.user_config)) {
+      if (option.required !== true && option.type === 'string') expect(option.default, key).toBe('');
+    }
+  });
+});
