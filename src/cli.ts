@@ -8,11 +8,16 @@ import { createLogger } from './log.js';
 import { redactText } from './safety/redact.js';
 import { closeTargetRuntimes, buildTargetRuntimes } from './runtime.js';
 import { createServer } from './server.js';
-import { DEMO_USER, describeSimulator, startSimulator, type SimulatorHandle, type SimulatorOptions } from './simulator/index.js';
+import type { SimulatorHandle, SimulatorOptions } from './simulator/index.js';
 import { resolveTargets, simulatorTarget, type TargetConfig } from './targets.js';
-import { serveHttp } from './transports/serve-http.js';
 import { serveStdio } from './transports/stdio.js';
 import { usage } from './usage.js';
+
+/*
+ * The simulator and the HTTP transport (SDK Streamable HTTP, Hono) are imported only by the modes that
+ * use them: a desktop client spawns the stdio server and waits for its first answer, and loading
+ * modules it never runs was a third of that wait.
+ */
 
 /** How long calls in flight may finish after a shutdown starts, and how long the whole shutdown may take. */
 const GRACE_MS = 5_000;
@@ -33,6 +38,7 @@ async function runSimulator(loaded: LoadedSettings): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
   const lifecycle = startLifecycle(logger);
   const { sim_host: host, sim_port: port } = loaded.settings;
+  const { describeSimulator, startSimulator } = await import('./simulator/index.js');
   const simulator = await startSimulator({ ...simulatorOptions(loaded), host, port, logger }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
@@ -52,6 +58,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   let simulator: SimulatorHandle | undefined;
   let targets: TargetConfig[];
   if (demo) {
+    const { DEMO_USER, startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({ ...simulatorOptions(loaded), host: '127.0.0.1', port: 0, users: [DEMO_USER], logger });
     targets = [simulatorTarget(simulator.url, DEMO_USER, loaded)];
     logger.info(`demo mode: simulated DSM at ${simulator.url}`);
@@ -67,6 +74,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
   };
   if (loaded.settings.http) {
+    const { serveHttp } = await import('./transports/serve-http.js');
     const http = await serveHttp(loaded.settings, () => createServer(serverOptions), runtimes, logger);
     return lifecycle.shutdown(
       await lifecycle.signalled,

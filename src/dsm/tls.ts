@@ -1,5 +1,5 @@
 import { rootCertificates, TLSSocket } from 'node:tls';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -45,22 +45,37 @@ export function parseFingerprint(text: string): string {
   return hex.match(/../g)?.join(':') ?? hex;
 }
 
-/**
- * The undici connector for an https target, or undefined for plain http. Node still computes
- * `authorized` (chain and host name) with rejectUnauthorized off; we decide on it ourselves so that
- * a refusal can name the certificate's fingerprint.
- */
-export function createTlsConnector(settings: TlsSettings, logger: Logger): buildConnector.connector {
+/** The checked TLS settings of an https target: the pin normalised, the insecure opt-in warned about once. */
+export interface TlsPolicy {
+  ca?: string;
+  pin?: string;
+  insecure: boolean;
+}
+
+/** Validates the settings when the client is built, so a bad pin or the insecure warning shows at start. */
+export function tlsPolicy(settings: TlsSettings, logger: Logger): TlsPolicy {
   const pin = settings.fingerprint === undefined ? undefined : parseFingerprint(settings.fingerprint);
-  if (settings.insecure === true && pin === undefined) {
+  const insecure = settings.insecure === true;
+  if (insecure && pin === undefined) {
     logger.warning(
       'TLS verification is OFF (VMM_INSECURE_TLS): anyone on the network path can read the DSM password. ' +
         'Prefer VMM_CA_FILE or VMM_TLS_FINGERPRINT.',
     );
   }
+  return { ...(settings.ca === undefined ? {} : { ca: settings.ca }), ...(pin === undefined ? {} : { pin }), insecure };
+}
+
+/**
+ * The undici connector for an https target. Node still computes `authorized` (chain and host name)
+ * with rejectUnauthorized off; we decide on it ourselves so that a refusal can name the certificate's
+ * fingerprint. undici is imported here, on the first connection, not when the server starts.
+ */
+export async function createTlsConnector(policy: TlsPolicy): Promise<buildConnector.connector> {
+  const { buildConnector } = await import('undici');
+  const { pin, insecure } = policy;
   const base = buildConnector({
     rejectUnauthorized: false,
-    ...(settings.ca === undefined ? {} : { ca: [...rootCertificates, settings.ca] }),
+    ...(policy.ca === undefined ? {} : { ca: [...rootCertificates, policy.ca] }),
     // A resumed session skips the certificate exchange; every connection must show its certificate to be checked.
     maxCachedSessions: 0,
   });
@@ -74,7 +89,7 @@ export function createTlsConnector(settings: TlsSettings, logger: Logger): build
         callback(null, socket);
         return;
       }
-      const refusal = checkCertificate(socket, pin, settings.insecure === true);
+      const refusal = checkCertificate(socket, pin, insecure);
       if (refusal === undefined) {
         callback(null, socket);
         return;

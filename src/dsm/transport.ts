@@ -1,7 +1,7 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from '../log.js';
 import { encodeForm, type WireValue } from './encoding.js';
-import { createTlsConnector, isTlsFailure, type TlsSettings } from './tls.js';
+import { createTlsConnector, isTlsFailure, tlsPolicy, type TlsPolicy, type TlsSettings } from './tls.js';
 
 /**
  * One HTTP exchange with DSM over a keep-alive pool: encodes the request, enforces the timeout and
@@ -63,21 +63,19 @@ export interface TransportOptions {
 export class DsmTransport {
   readonly origin: string;
   private readonly basePath: string;
-  private readonly pool: Pool;
   private readonly timeoutMs: number;
+  /** Undefined for plain http. */
+  private readonly tls: TlsPolicy | undefined;
+  /** Made on the first request: importing undici is a large part of the server's start-up time. */
+  private pool: Promise<Pool> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(options: TransportOptions) {
     const url = new URL(options.url);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs;
-    this.pool = new Pool(url.origin, {
-      connections: MAX_CONNECTIONS,
-      // The overall per-request timeout below covers headers and body; undici's own would cap it at 300 s.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      ...(url.protocol === 'https:' ? { connect: createTlsConnector(options.tls, options.logger) } : {}),
-    });
+    this.tls = url.protocol === 'https:' ? tlsPolicy(options.tls, options.logger) : undefined;
   }
 
   async send(request: WireRequest, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
@@ -96,7 +94,8 @@ export class DsmTransport {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const response = await this.pool.request({ ...prepared, signal: controller.signal });
+      const pool = await this.openPool();
+      const response = await pool.request({ ...prepared, signal: controller.signal });
       const text = await response.body.text();
       return parseEnvelope(response.statusCode, text, request.path);
     } catch (error) {
@@ -110,8 +109,29 @@ export class DsmTransport {
     }
   }
 
+  /** Idempotent. */
   close(): Promise<void> {
-    return this.pool.close();
+    this.closing ??= (async () => {
+      const pool = this.pool;
+      if (pool !== undefined) await (await pool).close();
+    })();
+    return this.closing;
+  }
+
+  private openPool(): Promise<Pool> {
+    if (this.closing !== undefined) throw new WireFailure('network', false, 'the connection pool to DSM is closed');
+    this.pool ??= (async () => {
+      const { Pool } = await import('undici');
+      const connect = this.tls === undefined ? undefined : await createTlsConnector(this.tls);
+      return new Pool(this.origin, {
+        connections: MAX_CONNECTIONS,
+        // The overall per-request timeout covers headers and body; undici's own would cap it at 300 s.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        ...(connect === undefined ? {} : { connect }),
+      });
+    })();
+    return this.pool;
   }
 
   /** Encodes before anything is sent, so that a bad parameter is the caller's error, not a network one. */
