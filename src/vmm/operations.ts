@@ -1,5 +1,6 @@
 import { OperationError } from '../errors.js';
 import type { CallContext, Capability, VmmBackend } from './backend.js';
+import { CoalescingBackend } from './coalescing-backend.js';
 import { dsmCode } from './dsm-wire.js';
 import { type Page, type PageRequest, checkPage, nameMatcher, paginate } from './listing.js';
 import type {
@@ -75,14 +76,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Virtual machine operations over any backend: name-or-id resolution, filters and paging, waits
  * with backoff and progress, and multi-step provisioning that never hides a half-made VM.
- * Stateless apart from the poll schedule: nothing is cached, so every answer is current.
+ * Nothing is cached, so every answer is current; identical reads asked for at the same time share
+ * one backend request (see CoalescingBackend).
  */
 export class Vmm {
   readonly backend: VmmBackend;
   private readonly schedule: PollSchedule;
 
   constructor(backend: VmmBackend, options: VmmOptions = {}) {
-    this.backend = backend;
+    this.backend = backend instanceof CoalescingBackend ? backend : new CoalescingBackend(backend);
     const pollMs = options.pollMs ?? DEFAULT_POLL_SCHEDULE.pollMs;
     this.schedule = { pollMs, maxPollMs: Math.max(pollMs, options.maxPollMs ?? DEFAULT_POLL_SCHEDULE.maxPollMs) };
   }

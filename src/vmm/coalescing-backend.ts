@@ -1,0 +1,110 @@
+import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
+import type {
+  Host,
+  HostId,
+  Image,
+  ImageId,
+  Network,
+  NewImage,
+  NewVm,
+  Storage,
+  Task,
+  TaskId,
+  Vm,
+  VmChanges,
+  VmId,
+  VmSummary,
+} from './model.js';
+import { SingleFlight } from './single-flight.js';
+
+/**
+ * Identical reads asked for at the same time share one backend request: 64 concurrent list_vms (or
+ * name resolutions, which list the VMs) download and parse DSM's guest list once instead of 64 times,
+ * which on 10,000 VMs is 6 MB each. Nothing is cached once a read settles. Writes are never shared;
+ * each one, when it starts and when it ends, makes later reads start afresh, so a caller never gets
+ * an answer that was on its way before a change it could have seen.
+ */
+export class CoalescingBackend implements VmmBackend {
+  private readonly reads = new SingleFlight();
+
+  constructor(private readonly inner: VmmBackend) {}
+
+  get style(): string {
+    return this.inner.style;
+  }
+
+  get capabilities(): ReadonlySet<Capability> {
+    return this.inner.capabilities;
+  }
+
+  async prepare(ctx?: CallContext): Promise<void> {
+    await this.inner.prepare?.(ctx);
+  }
+
+  listVms(ctx?: CallContext): Promise<VmSummary[]> {
+    return this.read('vms', 'listing VMs', ctx, (signal) => this.inner.listVms({ signal }));
+  }
+  getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
+    return this.read(`vm:${id}`, `reading VM ${id}`, ctx, (signal) => this.inner.getVm(id, { signal }));
+  }
+  listImages(ctx?: CallContext): Promise<Image[]> {
+    return this.read('images', 'listing images', ctx, (signal) => this.inner.listImages({ signal }));
+  }
+  listHosts(ctx?: CallContext): Promise<Host[]> {
+    return this.read('hosts', 'listing hosts', ctx, (signal) => this.inner.listHosts({ signal }));
+  }
+  listStorages(ctx?: CallContext): Promise<Storage[]> {
+    return this.read('storages', 'listing storages', ctx, (signal) => this.inner.listStorages({ signal }));
+  }
+  listNetworks(ctx?: CallContext): Promise<Network[]> {
+    return this.read('networks', 'listing networks', ctx, (signal) => this.inner.listNetworks({ signal }));
+  }
+  listTasks(ctx?: CallContext): Promise<TaskId[]> {
+    return this.read('tasks', 'listing tasks', ctx, (signal) => this.inner.listTasks({ signal }));
+  }
+  getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
+    return this.read(`task:${id}`, `reading task ${id}`, ctx, (signal) => this.inner.getTask(id, { signal }));
+  }
+
+  powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.powerOn(id, host, ctx));
+  }
+  shutdown(id: VmId, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.shutdown(id, ctx));
+  }
+  powerOff(id: VmId, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.powerOff(id, ctx));
+  }
+  createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
+    return this.write(() => this.inner.createVm(spec, ctx));
+  }
+  updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.updateVm(id, changes, ctx));
+  }
+  deleteVm(id: VmId, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.deleteVm(id, ctx));
+  }
+  createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
+    return this.write(() => this.inner.createImage(spec, ctx));
+  }
+  deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.deleteImage(id, ctx));
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private read<T>(key: string, what: string, ctx: CallContext | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.reads.run(key, what, ctx?.signal, start);
+  }
+
+  private async write<T>(change: () => Promise<T>): Promise<T> {
+    this.reads.renew();
+    try {
+      return await change();
+    } finally {
+      this.reads.renew();
+    }
+  }
+}
