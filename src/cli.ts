@@ -75,7 +75,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   };
   if (loaded.settings.http) {
     const { serveHttp } = await import('./transports/serve-http.js');
-    const http = await serveHttp(loaded.settings, () => createServer(serverOptions), runtimes, logger);
+    const http = await serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
     return lifecycle.shutdown(
       await lifecycle.signalled,
       [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],

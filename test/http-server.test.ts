@@ -1,6 +1,8 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTargetRuntimes, closeTargetRuntimes } from '../src/runtime.js';
+import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
@@ -30,6 +32,8 @@ interface Setup {
   http: HttpServerHandle;
   stderr: string[];
   logLines: string[];
+  /** The process-wide logger (the DSM clients log through it). */
+  logger: Logger;
 }
 
 let setup: Setup;
@@ -42,8 +46,8 @@ async function startSetup(settings: HttpSettings = SETTINGS): Promise<Setup> {
     logger,
   );
   const stderr: string[] = [];
-  const http = await serveHttp(settings, () => createServer({ targets, logger }), targets, logger, (text) => stderr.push(text));
-  return { sim, targets, http, stderr, logLines };
+  const http = await serveHttp(settings, (sessionLogger) => createServer({ targets, logger: sessionLogger }), targets, logger, (text) => stderr.push(text));
+  return { sim, targets, http, stderr, logLines, logger };
 }
 
 async function stopSetup({ http, targets, sim, logLines }: Setup): Promise<void> {
@@ -62,6 +66,19 @@ function structured<T>(result: CallToolResult): T {
 function errorText(result: CallToolResult): string {
   expect(result.isError).toBe(true);
   return (result.content as Array<{ text: string }>).map((item) => item.text).join('');
+}
+
+/** The text of every MCP log message the client receives, in order. */
+function collectLogs(client: Client): string[] {
+  const received: string[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    received.push(JSON.stringify(notification.params.data));
+  });
+  return received;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 async function health(http: HttpServerHandle): Promise<{ status: number; body: string }> {
@@ -101,11 +118,8 @@ describe('MCP over HTTP against a simulated DSM', () => {
   it('refuses in client B a confirm_token that client A obtained, and lets A use it', async () => {
     const a = await connectClient(setup.http.url, TOKEN, 'a');
     const b = await connectClient(setup.http.url, TOKEN, 'b');
-    const listing = structured<{ vms: Array<{ id: string; name: string }> }>(
-      (await a.client.callTool({ name: 'list_vms', arguments: {} })) as CallToolResult,
-    );
-    const victim = listing.vms[0];
-    expect(victim).toBeDefined();
+    const victim = setup.sim.state.vmNamed('win10');
+    expect(victim?.status).toBe('shutdown');
     const args = { vm: victim?.id as string };
 
     const asked = structured<{ status: string; confirm_token: string }>((await a.client.callTool({ name: 'delete_vm', arguments: args })) as CallToolResult);
@@ -119,8 +133,34 @@ describe('MCP over HTTP against a simulated DSM', () => {
       (await a.client.callTool({ name: 'delete_vm', arguments: { ...args, confirm_token: asked.confirm_token } })) as CallToolResult,
     );
     expect(confirmed.status).toBe('deleted');
-    const after = structured<{ vms: Array<{ id: string }> }>((await b.client.callTool({ name: 'list_vms', arguments: {} })) as CallToolResult);
-    expect(after.vms.map((vm) => vm.id)).not.toContain(victim?.id);
+    expect(setup.sim.state.vms.has(victim?.id as never)).toBe(false);
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+
+  it('forwards the audit line of a call only to the client that made it, process-wide lines to every client that asked for logs, and transport lines to none', async () => {
+    const a = await connectClient(setup.http.url, TOKEN, 'a');
+    const b = await connectClient(setup.http.url, TOKEN, 'b');
+    const logsA = collectLogs(a.client);
+    const logsB = collectLogs(b.client);
+    await Promise.all([a.client.setLoggingLevel('info'), b.client.setLoggingLevel('info')]);
+    // A process-wide line reaches both, which also shows that both log streams are open.
+    setup.logger.warning('process-wide line one');
+    await until(() => [logsA, logsB].every((logs) => logs.some((line) => line.includes('process-wide line one'))));
+
+    const c = await connectClient(setup.http.url, TOKEN, 'c');
+    await c.client.close();
+    const vm = setup.sim.state.vmNamed('web-01');
+    const changed = await a.client.callTool({ name: 'update_vm', arguments: { vm: vm?.id, description: 'client A secret plan' } });
+    structured(changed as CallToolResult);
+    // B's stream is ordered: once the next process-wide line arrives, an audit line sent to B before it would have too.
+    setup.logger.warning('process-wide line two');
+    await until(() => [logsA, logsB].every((logs) => logs.some((line) => line.includes('process-wide line two'))));
+
+    expect(logsA.some((line) => line.includes('audit: update_vm') && line.includes('client A secret plan'))).toBe(true);
+    expect(logsB.filter((line) => line.includes('update_vm') || line.includes('client A secret plan'))).toEqual([]);
+    // Session ids are the operator's business (stderr); a client that knew another's could act in its session.
+    expect([...logsA, ...logsB].filter((line) => line.includes('MCP session'))).toEqual([]);
+    expect(setup.logLines.join('\n')).toContain('MCP session opened');
     await Promise.all([a.client.close(), b.client.close()]);
   });
 

@@ -26,8 +26,12 @@ export interface HttpServerOptions {
   allowedHosts?: string[];
   /** Accepted Origin headers when one is sent (default: http and https origins of the allowed hosts). */
   allowedOrigins?: string[];
-  /** One McpServer per MCP session; it should close over the shared target runtimes. */
-  createMcpServer: () => McpServer;
+  /**
+   * One McpServer per MCP session; it should close over the shared target runtimes. It should log
+   * through `sessionLogger`, whose lines (audit lines with call arguments) reach only this session's
+   * client, while lines of `logger` itself reach every session that asked for log messages.
+   */
+  createMcpServer: (sessionLogger: Logger) => McpServer;
   logger: Logger;
   health: () => Promise<{ targets: TargetHealth[] }>;
   /** Largest accepted POST body (default 1 MiB: tool arguments are small). */
@@ -60,7 +64,8 @@ export function generateHttpToken(): string {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   checkBinding(options);
   registerSecret(options.token);
-  const { logger } = options;
+  // The transport's own lines (session ids, refused requests) are for the operator: stderr, never a client.
+  const logger = options.logger.child();
   const server = createServer();
   const port = await listen(server, options.host, options.port);
   const allowedHosts = options.allowedHosts ?? defaultAllowedHosts(options.host, port);
@@ -70,7 +75,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     allowedOrigins: options.allowedOrigins ?? defaultAllowedOrigins(allowedHosts),
   });
   const sessions = new McpSessions({
-    createMcpServer: options.createMcpServer,
+    createMcpServer: () => options.createMcpServer(options.logger.child()),
     logger,
     maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,

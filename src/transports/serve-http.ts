@@ -13,12 +13,12 @@ export type HttpSettings = Pick<
 
 /**
  * `vmm-mcp --http`: every MCP session gets its own server from `createMcpServer`, all of them over the
- * same targets (one DSM session each). The operator learns the URL, and the token if we made it up,
+ * same targets (one DSM session each), each logging through its own session logger. The operator learns the URL, and the token if we made it up,
  * on stderr: the logger would mask the token, since it is a registered secret.
  */
 export async function serveHttp(
   settings: HttpSettings,
-  createMcpServer: () => McpServer,
+  createMcpServer: (sessionLogger: Logger) => McpServer,
   targets: readonly TargetRuntime[],
   logger: Logger,
   writeStderr: (text: string) => void = (text) => process.stderr.write(text),
