@@ -31,15 +31,15 @@ const VERSION = readPackageVersion();
 /** Builds the MCP server: tools, resources and prompts over the configured targets, with safety and audit. */
 export function createServer(options: ServerOptions): McpServer {
   const { targets, logger } = options;
-  const defaultTarget = checkTargets(targets);
+  checkTargets(targets);
   const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets) });
   const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
 
   registerTools(server, TOOL_DEFINITIONS, { targets, guard, audit, logger, elicitationTimeoutMs });
-  registerResources(server, defaultTarget);
-  registerPrompts(server, defaultTarget);
+  registerResources(server, targets);
+  registerPrompts(server, targets);
   const stopForwarding = forwardLogs(server, logger);
 
   const previousOnClose = server.server.onclose;
@@ -51,9 +51,8 @@ export function createServer(options: ServerOptions): McpServer {
   return server;
 }
 
-function checkTargets(targets: readonly TargetRuntime[]): TargetRuntime {
-  const [first] = targets;
-  if (first === undefined) {
+function checkTargets(targets: readonly TargetRuntime[]): void {
+  if (targets.length === 0) {
     throw new OperationError('invalid_input', 'The MCP server needs at least one target', { next: 'configure a DSM (VMM_URL) or use --simulator' });
   }
   const names = targets.map((target) => target.name);
@@ -61,7 +60,6 @@ function checkTargets(targets: readonly TargetRuntime[]): TargetRuntime {
   if (twice !== undefined) {
     throw new OperationError('invalid_input', `Two targets are named "${twice}"`, { next: 'give every target its own name' });
   }
-  return first;
 }
 
 const MCP_LEVEL_RANK: Record<LoggingLevel, number> = {

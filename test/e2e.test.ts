@@ -56,9 +56,9 @@ async function agentsDay(client: Client): Promise<Day> {
   const { tools } = await client.listTools();
   expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['list_vms', 'create_vm_from_image', 'power_on', 'shutdown', 'delete_vm']));
 
-  const listed = (await run('list_vms', {})) as { vms: Array<{ name: string }>; total: number };
+  const listed = (await run('list_vms', {})) as { columns: string[]; vms: Array<Array<unknown>>; total: number };
   expect(listed.total).toBeGreaterThan(0);
-  expect(listed.vms.map((vm) => vm.name)).toContain('web-01');
+  expect(listed.vms.map((row) => row[listed.columns.indexOf('name')])).toContain('web-01');
 
   const { images } = (await run('list_images', {})) as { images: Array<{ name: string; type: string; storages: Array<{ name: string }> }> };
   const image = images.find((candidate) => candidate.type === 'disk');

@@ -47,6 +47,8 @@ export interface Harness {
   logLines: string[];
   auditPath: string;
   auditEntries(): Array<Record<string, unknown>>;
+  /** Bytes of the JSON-RPC answer the server sent last, as it would go over the wire. */
+  lastResponseBytes(): number;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;
 }
@@ -76,6 +78,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: options.clientCapabilities ?? {} });
   options.prepareClient?.(client);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  let lastResponseBytes = 0;
+  const send = serverTransport.send.bind(serverTransport);
+  serverTransport.send = async (message, sendOptions) => {
+    if ('result' in message || 'error' in message) lastResponseBytes = Buffer.byteLength(JSON.stringify(message), 'utf8');
+    return send(message, sendOptions);
+  };
   await server.connect(serverTransport);
   await client.connect(clientTransport);
   const [first] = targets;
@@ -89,6 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     vmm: first.vmm,
     logLines,
     auditPath,
+    lastResponseBytes: () => lastResponseBytes,
     auditEntries: () =>
       existsSync(auditPath)
         ? readFileSync(auditPath, 'utf8').trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>)

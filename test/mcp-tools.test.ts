@@ -23,15 +23,17 @@ const CATALOG = {
   power_off: 'destructive',
   delete_vm: 'destructive',
   delete_image: 'destructive',
+  list_targets: 'read',
 } as const;
 
-interface VmRowShape { id: string; name: string; status: string; vcpus: number; ram_mb: number; host?: string }
-interface ListVms { vms: VmRowShape[]; total: number; limit: number; offset: number; next_offset: number | null }
+type VmRowShape = [name: string, status: string, vcpus: number, ram_mb: number, host: string | null];
+interface ListVms { columns: string[]; vms: VmRowShape[]; total: number; limit: number; offset: number; next_offset: number | null }
+interface VmBriefShape { id: string; name: string; status: string; vcpus: number; ram_mb: number; host?: string }
 interface VmDetailsShape {
   id: string; name: string; status: string; vcpus: number; ram_mb: number; autorun: string; description: string;
-  host?: { id: string; name: string }; storage?: { id: string; name: string };
-  disks: Array<{ id: string; size_gb: number; controller: string }>;
-  nics: Array<{ id: string; mac: string; model: string; network?: { id: string; name: string } }>;
+  host?: string; storage?: string;
+  disks: Array<{ size_gb: number; controller: string }>;
+  nics: Array<{ mac: string; model: string; network?: string }>;
 }
 interface TaskShape { task_id: string; finished: boolean; progress: number; status: string; vm_id?: string; image_id?: string }
 
@@ -64,20 +66,42 @@ describe('tool catalog', () => {
       expect(tool.outputSchema?.type, tool.name).toBe('object');
     }
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    expect(byName.get('list_vms')?.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: true });
-    expect(byName.get('power_on')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: true });
-    expect(byName.get('delete_vm')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
+    // MCP's defaults are left out: openWorldHint is true, destructiveHint means nothing on a read-only tool.
+    expect(byName.get('list_vms')?.annotations).toEqual({ readOnlyHint: true, idempotentHint: true });
+    expect(byName.get('power_on')?.annotations).toEqual({ readOnlyHint: false, destructiveHint: false });
+    expect(byName.get('delete_vm')?.annotations).toEqual({ readOnlyHint: false, destructiveHint: true });
   });
 
-  it('adds target to every tool and confirm_token to destructive ones only, and rejects unknown fields in the schema', async () => {
+  it('lists no target argument with one target, confirm_token on destructive tools only, and rejects unknown fields in the schema', async () => {
     const h = await open();
     const { tools } = await h.client.listTools();
     for (const tool of tools) {
       const properties = Object.keys(tool.inputSchema.properties ?? {});
-      expect(properties, tool.name).toContain('target');
+      expect(properties, tool.name).not.toContain('target');
       expect(properties.includes('confirm_token'), tool.name).toBe(CATALOG[tool.name as keyof typeof CATALOG] === 'destructive');
       expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
     }
+  });
+
+  it('still accepts target when it names the one target, and refuses another name listing the one there is', async () => {
+    const h = await open();
+    expect(structured<ListVms>(await h.call('list_vms', { target: 'nas', limit: 1 })).vms).toHaveLength(1);
+    const text = errorText(await h.call('list_vms', { target: 'elsewhere' }));
+    expect(text).toContain('No target is named "elsewhere"');
+    expect(text).toContain('nas');
+  });
+
+  it('keeps tools/list under 16 KB on the wire: no $schema, and output schemas that give the shape without the boilerplate', async () => {
+    const h = await open();
+    const { tools } = await h.client.listTools();
+    expect(h.lastResponseBytes()).toBeLessThan(16_000);
+    const listing = JSON.stringify(tools);
+    expect(listing).not.toContain('$schema');
+    const getVm = tools.find((tool) => tool.name === 'get_vm');
+    const vmShape = (getVm?.outputSchema?.properties?.vm as { properties?: Record<string, unknown> } | undefined)?.properties;
+    expect(Object.keys(vmShape ?? {})).toEqual(['id', 'name', 'status', 'vcpus', 'ram_mb', 'host', 'storage', 'autorun', 'description', 'disks', 'nics']);
+    const powerOff = tools.find((tool) => tool.name === 'power_off');
+    expect(JSON.stringify(powerOff?.outputSchema)).toContain('"const":"confirmation_required"');
   });
 
   it('describes shared arguments with units and bounds', async () => {
@@ -99,10 +123,12 @@ describe('read tools', () => {
     const result = await h.call('list_vms', {});
     const page = structured<ListVms>(result);
     expect(page).toMatchObject({ total: 10_000, limit: 50, offset: 0, next_offset: 50 });
+    expect(page.columns).toEqual(['name', 'status', 'vcpus', 'ram_mb', 'host']);
     expect(page.vms).toHaveLength(50);
-    expect(Object.keys(page.vms[0] ?? {}).sort()).toEqual(expect.arrayContaining(['id', 'name', 'status', 'vcpus', 'ram_mb']));
-    expect(textOf(result).length).toBeLessThan(10_000);
+    expect(page.vms[0]).toEqual(['vm-00001', expect.any(String), expect.any(Number), expect.any(Number), expect.any(String)]);
     expect(JSON.parse(textOf(result))).toEqual(page);
+    // Both copies, structuredContent and the text, in one JSON-RPC answer.
+    expect(h.lastResponseBytes()).toBeLessThan(8_000);
     const last = structured<ListVms>(await h.call('list_vms', { limit: 200, offset: 9_900 }));
     expect(last.vms).toHaveLength(100);
     expect(last.next_offset).toBeNull();
@@ -111,21 +137,22 @@ describe('read tools', () => {
   it('filters list_vms by name glob, status and host name', async () => {
     const h = await open();
     const web = structured<ListVms>(await h.call('list_vms', { name: 'web-*' }));
-    expect(web.vms.map((vm) => vm.name)).toEqual(['web-01']);
+    expect(web.vms.map(([name]) => name)).toEqual(['web-01']);
     const stopped = structured<ListVms>(await h.call('list_vms', { status: 'stopped' }));
-    expect(stopped.vms.map((vm) => vm.name).sort()).toEqual(['ci runner (old)', 'win10']);
+    expect(stopped.vms.map(([name]) => name).sort()).toEqual(['ci runner (old)', 'win10']);
     const onNas2 = structured<ListVms>(await h.call('list_vms', { host: 'nas-02', status: 'running' }));
-    expect(onNas2.vms).toEqual([expect.objectContaining({ name: 'lab-router', host: 'nas-02', vcpus: 1, ram_mb: 1024 })]);
+    expect(onNas2.vms).toEqual([['lab-router', 'running', 1, 1024, 'nas-02']]);
   });
 
   it('gives get_vm details with disks in GiB, NICs, host, storage, autorun and description', async () => {
     const h = await open();
     const { vm } = structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'db-01' }));
     expect(vm).toMatchObject({ name: 'db-01', status: 'running', vcpus: 4, ram_mb: 8192, autorun: 'last_state', description: 'PostgreSQL primary' });
-    expect(vm.host?.name).toBe('nas-01');
-    expect(vm.storage?.name).toBe('nas-01 - VM Storage 1');
+    expect(vm.host).toBe('nas-01');
+    expect(vm.storage).toBe('nas-01 - VM Storage 1');
     expect(vm.disks.map((disk) => disk.size_gb)).toEqual([40, 100]);
-    expect(vm.nics.map((nic) => nic.network?.name)).toEqual(['Default VM Network', 'Lab Network']);
+    expect(vm.nics.map((nic) => nic.network)).toEqual(['Default VM Network', 'Lab Network']);
+    expect(vm.nics[0]?.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i);
     const byId = structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: vm.id }));
     expect(byId.vm.name).toBe('db-01');
   });
@@ -218,7 +245,7 @@ describe('write tools', () => {
     const result = (await h.client.callTool({ name: 'power_on', arguments: { vm: 'win10', wait: true } }, CallToolResultSchema, {
       onprogress: (update) => progress.push(update),
     })) as CallToolResult;
-    const on = structured<{ status: string; vm: VmDetailsShape }>(result);
+    const on = structured<{ status: string; vm: VmBriefShape }>(result);
     expect(on.status).toBe('done');
     expect(on.vm.status).toBe('running');
     expect(simStatus(h, 'win10')).toBe('running');
@@ -230,7 +257,7 @@ describe('write tools', () => {
 
   it('sends power_on without waiting when wait is false, naming how to follow it', async () => {
     const h = await open({ simulator: { powerSettleMs: 5_000 } });
-    const on = structured<{ status: string; message: string; vm: VmDetailsShape }>(await h.call('power_on', { vm: 'win10', host: 'nas-02' }));
+    const on = structured<{ status: string; message: string; vm: VmBriefShape }>(await h.call('power_on', { vm: 'win10', host: 'nas-02' }));
     expect(on.status).toBe('requested');
     expect(on.vm.status).toBe('booting');
     expect(on.message).toContain('get_vm');
@@ -239,14 +266,14 @@ describe('write tools', () => {
 
   it('shuts a VM down gracefully and waits until it is stopped', async () => {
     const h = await open();
-    const off = structured<{ status: string; vm: VmDetailsShape }>(await h.call('shutdown', { vm: 'web-01', wait: true }));
+    const off = structured<{ status: string; vm: VmBriefShape }>(await h.call('shutdown', { vm: 'web-01', wait: true }));
     expect(off).toMatchObject({ status: 'done', vm: { name: 'web-01', status: 'stopped' } });
     expect(simStatus(h, 'web-01')).toBe('shutdown');
   });
 
   it('creates a VM from parts, waits for the task, and sets CPU and RAM afterwards', async () => {
     const h = await open();
-    const created = structured<{ status: string; vm: VmDetailsShape; task: TaskShape; remaining: string[] }>(
+    const created = structured<{ status: string; vm: VmBriefShape; task: TaskShape; remaining: string[] }>(
       await h.call('create_vm', {
         name: 'app-01',
         storage: 'nas-01 - VM Storage 1',
@@ -260,7 +287,8 @@ describe('write tools', () => {
     expect(created.status).toBe('done');
     expect(created.remaining).toEqual([]);
     expect(created.vm).toMatchObject({ name: 'app-01', vcpus: 2, ram_mb: 2048 });
-    expect(created.vm.disks).toHaveLength(2);
+    const { vm } = structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: created.vm.id }));
+    expect(vm.disks).toHaveLength(2);
     expect(h.sim.state.vmNamed('app-01')).toMatchObject({ vcpus: 2, ram_mb: 2048 });
   });
 
@@ -279,7 +307,7 @@ describe('write tools', () => {
 
   it('creates a VM from an image in one call, sized and powered on', async () => {
     const h = await open();
-    const created = structured<{ status: string; vm: VmDetailsShape; warnings: string[] }>(
+    const created = structured<{ status: string; vm: VmBriefShape; warnings: string[] }>(
       await h.call('create_vm_from_image', {
         name: 'web-02',
         image: 'debian-12-cloud',
@@ -293,18 +321,20 @@ describe('write tools', () => {
     );
     expect(created.status).toBe('done');
     expect(created.vm).toMatchObject({ name: 'web-02', vcpus: 1, ram_mb: 1024, status: 'running' });
-    expect(created.vm.disks.map((disk) => disk.size_gb)).toContain(5);
-    expect(created.vm.nics[0]?.network?.name).toBe('Lab Network');
+    const { vm } = structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'web-02' }));
+    expect(vm.disks.map((disk) => disk.size_gb)).toContain(5);
+    expect(vm.nics[0]?.network).toBe('Lab Network');
     expect(simStatus(h, 'web-02')).toBe('running');
   });
 
   it('renames a VM and changes its description and autorun', async () => {
     const h = await open();
-    const updated = structured<{ status: string; changed: string[]; vm: VmDetailsShape }>(
+    const updated = structured<{ status: string; changed: string[]; vm: VmBriefShape }>(
       await h.call('update_vm', { vm: 'win10', new_name: 'win11', description: 'upgraded', autorun: 'on' }),
     );
     expect(updated.status).toBe('updated');
-    expect(updated.vm).toMatchObject({ name: 'win11', description: 'upgraded', autorun: 'on' });
+    expect(updated.vm).toMatchObject({ name: 'win11' });
+    expect(structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'win11' })).vm).toMatchObject({ description: 'upgraded', autorun: 'on' });
     expect(updated.changed.join(', ')).toContain('"win10" -> "win11"');
     expect(h.sim.state.vmNamed('win11')).toBeDefined();
   });

@@ -49,9 +49,9 @@ describe('README commands', () => {
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile('sh', ['-c', script], { cwd: root, env: cleanEnv(), timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out)));
     });
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number; result: { structuredContent?: { vms: Array<{ name: string }> } } });
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number; result: { structuredContent?: { vms: string[][] } } });
     expect(lines.map((line) => line.id)).toEqual([1, 2]);
-    expect(lines[1]?.result.structuredContent?.vms.map((vm) => vm.name)).toContain('web-01');
+    expect(lines[1]?.result.structuredContent?.vms.map((row) => row[0])).toContain('web-01');
   });
 
   describe("the curl commands of the guide's working example", () => {

@@ -1,12 +1,7 @@
+import { startingWith } from '../resources/index.js';
 import type { Vmm } from '../vmm/operations.js';
 
-const MAX_COMPLETIONS = 50;
 const IMAGE_SCAN = { limit: 200, offset: 0 };
-
-function startingWith(prefix: string, names: readonly string[]): string[] {
-  const lower = prefix.toLowerCase();
-  return names.filter((name) => name.toLowerCase().startsWith(lower)).slice(0, MAX_COMPLETIONS);
-}
 
 /** Disk images only: the other types cannot be cloned into a VM. */
 export async function completeDiskImages(vmm: Vmm, prefix: string): Promise<string[]> {

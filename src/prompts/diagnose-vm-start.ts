@@ -2,22 +2,26 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { completeVmNames } from '../resources/index.js';
-import type { TargetRuntime } from '../tools/define.js';
+import type { PromptTargets } from './targets.js';
 
 /** A walk through the usual reasons a VM does not start, from cheapest check to the power-on itself. */
-export function registerDiagnosePrompt(server: McpServer, target: TargetRuntime): void {
-  const { vmm } = target;
+export function registerDiagnosePrompt(server: McpServer, targets: PromptTargets): void {
   server.registerPrompt(
     'diagnose_vm_start',
     {
       title: 'Diagnose a VM that will not start',
       description: 'Find out why a VM does not start (state, host capacity, storage, tasks) and fix what can be fixed safely.',
       argsSchema: {
-        vm: completable(z.string().describe('The VM (name or id) that does not start.'), (value) => completeVmNames(vmm, value)),
+        vm: completable(z.string().describe('The VM (name or id) that does not start.'), (value, context) =>
+          completeVmNames(targets.vmmFor(context), value),
+        ),
+        ...targets.argument(),
       },
     },
-    ({ vm }) => {
+    (args) => {
+      const { vm } = args;
       const text = [
+        ...targets.instruction(args),
         `The VM "${vm}" will not start. Find out why, step by step, and explain it to the user.`,
         '',
         `1. Call get_vm with vm "${vm}". Note status, vcpus, ram_mb, host, storage and disks.`,

@@ -1,12 +1,11 @@
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { TargetRuntime } from '../tools/define.js';
 import { completeDiskImages, completeNetworks, completeStorages } from './completions.js';
+import type { PromptTargets } from './targets.js';
 
 /** A walk through provisioning: check the image and capacity, create in one call, verify. */
-export function registerProvisionPrompt(server: McpServer, target: TargetRuntime): void {
-  const { vmm } = target;
+export function registerProvisionPrompt(server: McpServer, targets: PromptTargets): void {
   server.registerPrompt(
     'provision_vm_from_image',
     {
@@ -14,16 +13,20 @@ export function registerProvisionPrompt(server: McpServer, target: TargetRuntime
       description: 'Create a VM from a disk image with the right storage, network and size, checking capacity first.',
       argsSchema: {
         name: z.string().describe('Name of the new VM.'),
-        image: completable(z.string().describe('Disk image (name or id) to clone.'), (value) => completeDiskImages(vmm, value)),
-        storage: completable(z.string().optional().describe('Storage for the VM (default: the obvious one).'), (value) =>
-          completeStorages(vmm, value ?? ''),
+        image: completable(z.string().describe('Disk image (name or id) to clone.'), (value, context) =>
+          completeDiskImages(targets.vmmFor(context), value),
         ),
-        network: completable(z.string().optional().describe('Network for the VM (default: the only one).'), (value) =>
-          completeNetworks(vmm, value ?? ''),
+        storage: completable(z.string().optional().describe('Storage for the VM (default: the obvious one).'), (value, context) =>
+          completeStorages(targets.vmmFor(context), value ?? ''),
         ),
+        network: completable(z.string().optional().describe('Network for the VM (default: the only one).'), (value, context) =>
+          completeNetworks(targets.vmmFor(context), value ?? ''),
+        ),
+        ...targets.argument(),
       },
     },
-    ({ name, image, storage, network }) => {
+    (args) => {
+      const { name, image, storage, network } = args;
       const placement = [
         storage === undefined || storage === '' ? undefined : `storage "${storage}"`,
         network === undefined || network === '' ? undefined : `network "${network}"`,
@@ -49,6 +52,7 @@ export function registerProvisionPrompt(server: McpServer, target: TargetRuntime
         `Call get_vm with vm "${name}" and report its status, host, disks and network to the user.`,
       ];
       const text = [
+        ...targets.instruction(args),
         `Provision a new VM named "${name}" from the disk image "${image}"${placement.length > 0 ? ` on ${placement.join(' and ')}` : ''}.`,
         '',
         'Steps:',

@@ -1,21 +1,28 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { TargetRuntime } from '../tools/define.js';
 import { toVmDetails } from '../tools/views.js';
+import type { CallContext } from '../vmm/backend.js';
 import type { Vmm } from '../vmm/operations.js';
+import { completeVmNames } from './completion.js';
 import { readOrExplain } from './json.js';
 
 /** Resource listings stay small whatever the cluster's size; list_vms pages through the rest. */
 const LISTED_VMS = 100;
-const COMPLETIONS = 50;
 
-/** VM names starting with `prefix` (case-insensitive), for argument completion. */
-export async function completeVmNames(vmm: Vmm, prefix: string): Promise<string[]> {
-  // A glob so the listing filters by prefix before it pages; the backend matches case-insensitively.
-  const page = await vmm.listVms({ name: `${prefix}*` }, { limit: COMPLETIONS, offset: 0 });
-  return page.items.map((vm) => vm.name);
+export const VM_RESOURCE = {
+  title: 'Virtual machine',
+  description: 'Details of one VM (id or exact name): disks in GiB, NICs, host, storage, autorun, description.',
+  mimeType: 'application/json',
+};
+
+/** One VM's details; the `vm` variable is an id or an exact name, percent-encoded. */
+export async function readVm(vmm: Vmm, variables: Variables, ctx: CallContext): Promise<Record<string, unknown>> {
+  const ref = decodeURIComponent(String(variables.vm));
+  return { vm: toVmDetails(await vmm.getVm(ref, ctx)) };
 }
 
-/** vmm://vms/{vm}: one VM's details, by id or exact name. */
+/** vmm://vms/{vm}: one VM's details on the default target, by id or exact name. */
 export function registerVmResource(server: McpServer, target: TargetRuntime): void {
   const { vmm } = target;
   const template = new ResourceTemplate('vmm://vms/{vm}', {
@@ -33,18 +40,5 @@ export function registerVmResource(server: McpServer, target: TargetRuntime): vo
     },
     complete: { vm: (value) => completeVmNames(vmm, value) },
   });
-  server.registerResource(
-    'vm',
-    template,
-    {
-      title: 'Virtual machine',
-      description: 'Details of one VM (id or exact name): disks in GiB, NICs, host, storage, autorun, description.',
-      mimeType: 'application/json',
-    },
-    (uri, variables, extra) =>
-      readOrExplain(uri, async () => {
-        const ref = decodeURIComponent(String(variables.vm));
-        return { vm: toVmDetails(await vmm.getVm(ref, extra)) };
-      }),
-  );
+  server.registerResource('vm', template, VM_RESOURCE, (uri, variables, extra) => readOrExplain(uri, () => readVm(vmm, variables, extra)));
 }

@@ -18,7 +18,10 @@ export type ProceedDecision = Extract<GuardDecision, { action: 'proceed' }>;
 
 /** What a tool's `run` gets besides its arguments. */
 export interface ToolContext {
+  /** The target the call acts on: the one named by `target`, or the default (first). */
   target: TargetRuntime;
+  /** Every configured target, the default first. */
+  targets: readonly TargetRuntime[];
   vmm: Vmm;
   /** Aborts when the client cancels the request; pass it to every Vmm call. */
   signal: AbortSignal;
@@ -41,18 +44,27 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   title: string;
   description: string;
   effect: ToolEffect;
+  /** `target` (the default): acts on one target, chosen by the `target` argument. `server`: about the server itself, no `target`. */
+  scope?: ToolScope;
   input: Input;
   output: Output;
   run(args: z.output<NoInfer<Input>>, ctx: ToolContext): Promise<z.input<NoInfer<Output>>>;
 }
+
+export type ToolScope = 'target' | 'server';
 
 export interface ToolDefinition {
   name: string;
   title: string;
   description: string;
   effect: ToolEffect;
+  scope: ToolScope;
   annotations: ToolAnnotations;
-  /** The full, strict argument schema as listed: the tool's own fields plus `target` (and `confirm_token`). */
+  /**
+   * The full, strict argument schema the boundary parses with: the tool's own fields plus `target` (unless
+   * the scope is `server`) and `confirm_token` (destructive tools). The listing leaves `target` out when
+   * there is only one target.
+   */
   input: AnyObject;
   /** What `structuredContent` matches; for destructive tools, also the confirmation request. */
   output: z.ZodType<Record<string, unknown>>;
@@ -60,13 +72,8 @@ export interface ToolDefinition {
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
 
-/** Accepted by every tool, declared once here rather than per tool. */
-const targetArgument = z
-  .string()
-  .min(1)
-  .max(255)
-  .optional()
-  .describe('Name of the configured target (DSM) to act on. Only needed when the server has several; default: the first one.');
+/** Accepted by every target-scoped tool, declared once here rather than per tool. */
+const targetArgument = z.string().min(1).max(255).optional().describe('Target to act on. Default: the first.');
 
 /** Accepted by every destructive tool. */
 const confirmTokenArgument = z
@@ -74,35 +81,43 @@ const confirmTokenArgument = z
   .min(1)
   .max(200)
   .optional()
-  .describe(
-    'Single-use token from a previous result with status "confirmation_required". Call again with exactly the same '
-      + 'other arguments plus this token to execute, after the user agreed to the preview. Omit it on the first call.',
-  );
+  .describe('From confirmation_required; only after the user agreed.');
 
-/** The one mapping from effect to MCP annotations: no tool states its hints by hand. */
+/** The last sentence of every destructive tool's description. */
+export const CONFIRMATION_NOTE =
+  'It may answer "confirmation_required": show the preview to the user; only if they agree, call again with confirm_token.';
+
+/**
+ * The one mapping from effect to MCP annotations: no tool states its hints by hand. Hints equal to
+ * MCP's defaults are left out (openWorldHint is true, as every tool talks to a NAS; destructiveHint
+ * means nothing on a read-only tool).
+ */
 export function annotationsFor(effect: ToolEffect): ToolAnnotations {
   switch (effect) {
     case 'read':
-      return { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: true };
+      return { readOnlyHint: true, idempotentHint: true };
     case 'write':
-      return { readOnlyHint: false, destructiveHint: false, openWorldHint: true };
+      return { readOnlyHint: false, destructiveHint: false };
     case 'destructive':
-      return { readOnlyHint: false, destructiveHint: true, openWorldHint: true };
+      return { readOnlyHint: false, destructiveHint: true };
   }
 }
 
 /** Destructive calls may answer with a confirmation request instead of their result. */
 const confirmationRequiredOutput = z.object({
   status: z.literal('confirmation_required'),
-  message: z.string().describe('What needs confirming and how.'),
-  confirm_token: z.string().describe('Pass this back as confirm_token, with the same other arguments, to execute.'),
-  expires_at: z.string().describe('ISO time after which the token is refused.'),
-  preview: z.record(z.string(), z.unknown()).describe('Exactly what will happen: tool, target, subject, consequence, arguments.'),
+  message: z.string(),
+  confirm_token: z.string(),
+  expires_at: z.string(),
+  preview: z.record(z.string(), z.unknown()),
 });
 
 export function defineTool<Input extends AnyObject, Output extends AnyObject>(spec: ToolSpec<Input, Output>): ToolDefinition {
-  const common: z.ZodRawShape =
-    spec.effect === 'destructive' ? { target: targetArgument, confirm_token: confirmTokenArgument } : { target: targetArgument };
+  const scope = spec.scope ?? 'target';
+  const common: z.ZodRawShape = {
+    ...(scope === 'target' ? { target: targetArgument } : {}),
+    ...(spec.effect === 'destructive' ? { confirm_token: confirmTokenArgument } : {}),
+  };
   const output: z.ZodType<Record<string, unknown>> =
     spec.effect === 'destructive' ? z.union([spec.output, confirmationRequiredOutput]) : spec.output;
   return {
@@ -110,6 +125,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     title: spec.title,
     description: spec.description,
     effect: spec.effect,
+    scope,
     annotations: annotationsFor(spec.effect),
     input: z.object({ ...spec.input.shape, ...common }).strict(),
     output,

@@ -2,15 +2,17 @@ import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import { IMAGE_TYPES } from '../vmm/model.js';
 import type { CreateImageSpec } from '../vmm/operations.js';
-import { NO_CONTROL_CHARACTERS, imageArgument, limitArgument, newNameArgument, offsetArgument, storageArgument, vmArgument } from './args.js';
-import { defineTool, type ToolDefinition } from './define.js';
+import { imageArgument, limitArgument, newNameArgument, offsetArgument, storageArgument, vmArgument } from './args.js';
+import { CONFIRMATION_NOTE, defineTool, type ToolDefinition } from './define.js';
 import { imageSubject } from './subjects.js';
 import { imageView, pageFields, pageInfo, taskView, toImageView, toTaskView } from './views.js';
+
+const ABSOLUTE_PATH = /^\/[^\u0000-\u001f\u007f-\u009f]*$/;
 
 const listImages = defineTool({
   name: 'list_images',
   title: 'List images',
-  description: 'List disk, vDSM and ISO images with type, size_gb (when known) and the storages holding them, paged.',
+  description: 'List images (disk, vdsm, iso) with size_gb and the storages holding them, paged.',
   effect: 'read',
   input: z.object({ limit: limitArgument, offset: offsetArgument }),
   output: z.object({ images: z.array(imageView), ...pageFields }),
@@ -46,8 +48,7 @@ const createImage = defineTool({
   name: 'create_image',
   title: 'Create an image',
   description:
-    'Create an image from a file on the NAS (ds_file_path with type and target storages) or from an existing VM (vm). '
-    + 'Returns the task at once: follow it with wait_task, then find the image with list_images.',
+    'Create an image from a file on the NAS (ds_file_path, type, storages) or from a VM. Returns the task to follow with wait_task.',
   effect: 'write',
   input: z.object({
     name: newNameArgument.describe('Name of the new image.'),
@@ -55,18 +56,17 @@ const createImage = defineTool({
       .string()
       .min(2)
       .max(4096)
-      .regex(/^\//, 'must be an absolute path on the NAS, starting with /')
-      .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')
+      .regex(ABSOLUTE_PATH, 'must be an absolute path on the NAS (starting with /), without control characters')
       .optional()
-      .describe('Absolute path of the image file on the NAS, e.g. "/datastore/images/ubuntu.img". Give this or vm.'),
-    type: z.enum(IMAGE_TYPES).optional().describe('Image type when creating from a file: disk (virtual disk), vdsm or iso.'),
+      .describe('Absolute path on the NAS, e.g. "/datastore/ubuntu.img". Give this or vm.'),
+    type: z.enum(IMAGE_TYPES).optional().describe('Needed with ds_file_path.'),
     storages: z
       .array(storageArgument)
       .min(1)
       .max(16)
       .optional()
-      .describe('Storages (id or exact name) to keep the image on, when creating from a file. Default: the only storage.'),
-    vm: vmArgument.optional().describe('VM (id or exact name) to make the image from. Give this or ds_file_path.'),
+      .describe('Where to keep it (with ds_file_path). Default: the only storage.'),
+    vm: vmArgument.optional(),
   }),
   output: z.object({ status: z.literal('started'), message: z.string(), task: taskView }),
   async run(args, ctx) {
@@ -86,9 +86,7 @@ const createImage = defineTool({
 const deleteImage = defineTool({
   name: 'delete_image',
   title: 'Delete an image',
-  description:
-    'Delete an image from every storage holding it, permanently. VMs already cloned from it keep their disks. '
-    + 'May answer status "confirmation_required" with a preview and confirm_token: show the preview to the user and call again with the token only if they agree.',
+  description: `Delete an image from every storage, permanently; VMs cloned from it keep their disks. ${CONFIRMATION_NOTE}`,
   effect: 'destructive',
   input: z.object({ image: imageArgument }),
   output: z.object({

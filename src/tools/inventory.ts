@@ -5,7 +5,7 @@ import { hostView, networkView, storageView, toHostView, toNetworkView, toStorag
 const listHosts = defineTool({
   name: 'list_hosts',
   title: 'List hosts',
-  description: 'Hosts of the cluster with status and capacity: free/total CPU threads and free/total RAM in MiB. Use it to pick a host for power_on.',
+  description: 'List hosts with status and free/total CPU threads and RAM (MiB).',
   effect: 'read',
   input: z.object({}),
   output: z.object({ hosts: z.array(hostView) }),
@@ -17,7 +17,7 @@ const listHosts = defineTool({
 const listStorages = defineTool({
   name: 'list_storages',
   title: 'List storages',
-  description: 'Storages VMs and images can live on, with status, host and size/used/free in GiB.',
+  description: 'List storages with status, host and size/used/free in GiB.',
   effect: 'read',
   input: z.object({}),
   output: z.object({ storages: z.array(storageView) }),
@@ -29,7 +29,7 @@ const listStorages = defineTool({
 const listNetworks = defineTool({
   name: 'list_networks',
   title: 'List networks',
-  description: 'Virtual networks a VM NIC can attach to.',
+  description: 'List the virtual networks a VM NIC can attach to.',
   effect: 'read',
   input: z.object({}),
   output: z.object({ networks: z.array(networkView) }),

@@ -10,7 +10,6 @@ import {
   type ProgressToken,
   type ServerNotification,
   type ServerRequest,
-  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
@@ -21,6 +20,7 @@ import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
 import { isListed } from '../safety/policy.js';
 import type { Progress } from '../vmm/operations.js';
 import type { ProceedDecision, TargetRuntime, ToolContext, ToolDefinition } from './define.js';
+import { describeTool } from './listing.js';
 import { confirmationResult, describeFailure, describeInvalidArguments, errorResult, successResult } from './results.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -53,7 +53,8 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
   const listed = new Map(
     tools.filter((tool) => services.targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]),
   );
-  const listing = [...listed.values()].map(describeTool);
+  const targetNames = services.targets.map((target) => target.name);
+  const listing = [...listed.values()].map((tool) => describeTool(tool, targetNames));
   server.server.registerCapabilities({ tools: { listChanged: false } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -63,23 +64,6 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
     }
     return new ToolCall(server, tool, services, extra).run(request.params.arguments ?? {}, request.params._meta?.progressToken);
   });
-}
-
-function describeTool(tool: ToolDefinition): Tool {
-  return {
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    inputSchema: objectJsonSchema(tool.input, 'input'),
-    outputSchema: objectJsonSchema(tool.output, 'output'),
-    annotations: tool.annotations,
-  };
-}
-
-/** MCP wants `type: "object"` at the top, also where the schema is a union of object shapes. */
-function objectJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
-  const json: Record<string, unknown> = { ...z.toJSONSchema(schema, { target: 'draft-7', io }) };
-  return { ...json, type: 'object' };
 }
 
 class ToolCall {
@@ -114,6 +98,7 @@ class ToolCall {
     }
     const ctx: ToolContext = {
       target,
+      targets: services.targets,
       vmm: target.vmm,
       signal: this.extra.signal,
       logger: services.logger,

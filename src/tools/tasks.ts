@@ -10,7 +10,7 @@ const WAIT_TASK_TIMEOUT_S = 300;
 const listTasks = defineTool({
   name: 'list_tasks',
   title: 'List background tasks',
-  description: 'Background tasks DSM still holds (VM and image creation), with progress. Finished tasks vanish after about a minute.',
+  description: 'List background tasks (VM and image creation) with progress; finished ones vanish after a minute.',
   effect: 'read',
   input: z.object({}),
   output: z.object({ tasks: z.array(taskView) }),
@@ -22,7 +22,7 @@ const listTasks = defineTool({
 const getTask = defineTool({
   name: 'get_task',
   title: 'Get a task',
-  description: 'State and progress of one background task; vm_id or image_id name what it made, once known.',
+  description: 'State and progress of one background task; vm_id or image_id name what it made.',
   effect: 'read',
   input: z.object({ task_id: taskIdArgument }),
   output: z.object({ task: taskView }),
@@ -35,8 +35,7 @@ const waitTask = defineTool({
   name: 'wait_task',
   title: 'Wait for a task',
   description:
-    'Wait until a background task finishes or timeout_s passes, sending progress notifications. '
-    + 'A timeout is not an error: status "not_finished" with the task as last seen; call wait_task again to keep waiting.',
+    'Wait until a background task finishes or timeout_s passes. Status "not_finished" is not an error: call again to wait more.',
   effect: 'read',
   input: z.object({ task_id: taskIdArgument, timeout_s: timeoutArgument(WAIT_TASK_TIMEOUT_S) }),
   output: z.object({

@@ -1,21 +1,12 @@
 import { z } from 'zod';
 import type { Page } from '../vmm/operations.js';
-import {
-  AUTORUN_MODES,
-  IMAGE_TYPES,
-  VM_STATUSES,
-  type Host,
-  type Image,
-  type Network,
-  type Storage,
-  type Task,
-  type Vm,
-  type VmSummary,
-} from '../vmm/model.js';
+import type { Host, Image, Network, Storage, Task, Vm, VmSummary } from '../vmm/model.js';
 
 /**
  * What tools and resources show of the model, and the schemas that describe it. Sizes are for people:
  * GiB for disks and storage, MiB for memory. Lists are compact rows; details come from get_vm.
+ * The schemas describe shapes only (tools/list strips what an LLM does not need from output schemas,
+ * see listing.ts); what a field means is said where an agent reads it, in the tool descriptions.
  */
 
 /** MiB to GiB, two decimals: 20480 -> 20, 1536 -> 1.5. */
@@ -23,19 +14,35 @@ export function gib(mb: number): number {
   return Math.round((mb / 1024) * 100) / 100;
 }
 
-const ref = z.object({ id: z.string(), name: z.string() });
+/**
+ * list_vms and vmm://vms give VMs as rows of values in the order of VM_COLUMNS, not as objects: a page
+ * of 50 costs half the bytes, and so half the context, of the same rows with keys. The ids are left out:
+ * DSM forbids two VMs with one name, every tool takes the exact name, and get_vm shows the id.
+ */
+export const VM_COLUMNS = ['name', 'status', 'vcpus', 'ram_mb', 'host'] as const;
+export type VmRow = [name: string, status: string, vcpus: number, ram_mb: number, host: string | null];
 
-export const vmRow = z.object({
+export const vmTable = {
+  columns: z.array(z.string()),
+  vms: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+};
+
+export function toVmTable(vms: readonly VmSummary[]): { columns: string[]; vms: VmRow[] } {
+  return { columns: [...VM_COLUMNS], vms: vms.map((vm) => [vm.name, vm.status, vm.vcpus, vm.ram_mb, vm.host?.name ?? null]) };
+}
+
+/** What a change to a VM answers with: enough to see it took effect; get_vm has the rest. */
+export const vmBrief = z.object({
   id: z.string(),
   name: z.string(),
-  status: z.enum(VM_STATUSES),
+  status: z.string(),
   vcpus: z.number(),
   ram_mb: z.number(),
-  host: z.string().optional().describe('Name of the host the VM runs or is placed on.'),
+  host: z.string().optional(),
 });
-export type VmRow = z.infer<typeof vmRow>;
+export type VmBrief = z.infer<typeof vmBrief>;
 
-export function toVmRow(vm: VmSummary): VmRow {
+export function toVmBrief(vm: VmSummary): VmBrief {
   return {
     id: vm.id,
     name: vm.name,
@@ -46,18 +53,19 @@ export function toVmRow(vm: VmSummary): VmRow {
   };
 }
 
+/** Host, storage and networks by name, as callers pass them back; disks and NICs without their internal ids. */
 export const vmDetails = z.object({
   id: z.string(),
   name: z.string(),
-  status: z.enum(VM_STATUSES),
+  status: z.string(),
   vcpus: z.number(),
   ram_mb: z.number(),
-  host: ref.optional(),
-  storage: ref.optional(),
-  autorun: z.enum(AUTORUN_MODES),
+  host: z.string().optional(),
+  storage: z.string().optional(),
+  autorun: z.string(),
   description: z.string(),
-  disks: z.array(z.object({ id: z.string(), size_gb: z.number(), controller: z.string() })),
-  nics: z.array(z.object({ id: z.string(), mac: z.string(), model: z.string(), network: ref.optional() })),
+  disks: z.array(z.object({ size_gb: z.number(), controller: z.string() })),
+  nics: z.array(z.object({ mac: z.string(), model: z.string(), network: z.string().optional() })),
 });
 export type VmDetails = z.infer<typeof vmDetails>;
 
@@ -68,24 +76,19 @@ export function toVmDetails(vm: Vm): VmDetails {
     status: vm.status,
     vcpus: vm.vcpus,
     ram_mb: vm.ram_mb,
-    ...(vm.host === undefined ? {} : { host: { id: vm.host.id, name: vm.host.name } }),
-    ...(vm.storage === undefined ? {} : { storage: { id: vm.storage.id, name: vm.storage.name } }),
+    ...(vm.host === undefined ? {} : { host: vm.host.name }),
+    ...(vm.storage === undefined ? {} : { storage: vm.storage.name }),
     autorun: vm.autorun,
     description: vm.description,
-    disks: vm.disks.map((disk) => ({ id: disk.id, size_gb: gib(disk.size_mb), controller: disk.controller })),
-    nics: vm.nics.map((nic) => ({
-      id: nic.id,
-      mac: nic.mac,
-      model: nic.model,
-      ...(nic.network === undefined ? {} : { network: { id: nic.network.id, name: nic.network.name } }),
-    })),
+    disks: vm.disks.map((disk) => ({ size_gb: gib(disk.size_mb), controller: disk.controller })),
+    nics: vm.nics.map((nic) => ({ mac: nic.mac, model: nic.model, ...(nic.network === undefined ? {} : { network: nic.network.name }) })),
   };
 }
 
 export const imageView = z.object({
   id: z.string(),
   name: z.string(),
-  type: z.enum(IMAGE_TYPES),
+  type: z.string(),
   size_gb: z.number().optional(),
   storages: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),
 });
@@ -107,7 +110,7 @@ export const hostView = z.object({
   name: z.string(),
   status: z.string(),
   cpu_threads: freeTotal.optional(),
-  ram_mb: freeTotal.optional().describe('Free and total memory in MiB.'),
+  ram_mb: freeTotal.optional(),
 });
 
 export function toHostView(host: Host): z.infer<typeof hostView> {
@@ -124,7 +127,7 @@ export const storageView = z.object({
   id: z.string(),
   name: z.string(),
   status: z.string(),
-  host: z.string().optional().describe('Name of the host the storage belongs to.'),
+  host: z.string().optional(),
   volume_path: z.string().optional(),
   size_gb: z.number().optional(),
   used_gb: z.number().optional(),
@@ -154,10 +157,10 @@ export function toNetworkView(network: Network): z.infer<typeof networkView> {
 export const taskView = z.object({
   task_id: z.string(),
   finished: z.boolean(),
-  progress: z.number().describe('Percent done, 0-100.'),
-  status: z.string().describe("The backend's own word for the task's state."),
-  vm_id: z.string().optional().describe('The VM the task made, once known.'),
-  image_id: z.string().optional().describe('The image the task made, once known.'),
+  progress: z.number(),
+  status: z.string(),
+  vm_id: z.string().optional(),
+  image_id: z.string().optional(),
 });
 export type TaskView = z.infer<typeof taskView>;
 
@@ -174,10 +177,10 @@ export function toTaskView(task: Task): TaskView {
 
 /** The paging fields every list result carries. */
 export const pageFields = {
-  total: z.number().describe('Rows matching, over all pages.'),
+  total: z.number(),
   limit: z.number(),
   offset: z.number(),
-  next_offset: z.number().nullable().describe('Offset of the next page, or null on the last page.'),
+  next_offset: z.number().nullable(),
 };
 
 export function pageInfo(page: Page<unknown>, request: { limit: number; offset: number }) {

@@ -19,9 +19,9 @@ import {
   vmArgument,
   waitArgument,
 } from './args.js';
-import { defineTool, type ToolDefinition } from './define.js';
+import { CONFIRMATION_NOTE, defineTool, type ToolDefinition } from './define.js';
 import { describeDisks, vmSubject } from './subjects.js';
-import { pageFields, pageInfo, taskView, toTaskView, toVmDetails, toVmRow, vmDetails, vmRow } from './views.js';
+import { pageFields, pageInfo, taskView, toTaskView, toVmBrief, toVmDetails, toVmTable, vmBrief, vmDetails, vmTable } from './views.js';
 import { waitFor } from './waiting.js';
 
 const POWER_TIMEOUT_S = 120;
@@ -31,31 +31,30 @@ const listVms = defineTool({
   name: 'list_vms',
   title: 'List virtual machines',
   description:
-    'List VMs as compact rows (id, name, status, vcpus, ram_mb, host), filtered and paged. '
-    + 'Use get_vm for disks, NICs and other details of one VM. When next_offset is not null, more rows exist: pass it as offset.',
+    'List VMs as rows of [name, status, vcpus, ram_mb, host], filtered and paged. More rows exist when next_offset is not null: pass it as offset.',
   effect: 'read',
   input: z.object({
     name: z
       .string()
       .max(255)
       .optional()
-      .describe('Filter by name: a case-insensitive substring, or a glob over the whole name when it contains * or ? (e.g. "web-*").'),
-    status: statusArgument.optional().describe('Only VMs in this status.'),
-    host: hostArgument.optional().describe('Only VMs on this host (id or exact name).'),
+      .describe('Case-insensitive substring, or a glob when it has * or ? (e.g. "web-*").'),
+    status: statusArgument.optional(),
+    host: hostArgument.optional(),
     limit: limitArgument,
     offset: offsetArgument,
   }),
-  output: z.object({ vms: z.array(vmRow), ...pageFields }),
+  output: z.object({ ...vmTable, ...pageFields }),
   async run({ name, status, host, limit, offset }, ctx) {
     const page = await ctx.vmm.listVms({ name, status, host }, { limit, offset }, ctx);
-    return { vms: page.items.map(toVmRow), ...pageInfo(page, { limit, offset }) };
+    return { ...toVmTable(page.items), ...pageInfo(page, { limit, offset }) };
   },
 });
 
 const getVm = defineTool({
   name: 'get_vm',
   title: 'Get VM details',
-  description: 'Full details of one VM: status, vcpus, ram_mb, host, storage, autorun, description, disks (size_gb) and NICs (network, MAC).',
+  description: 'Full details of one VM: id, status, vcpus, ram_mb, host, storage, autorun, description, disks and NICs.',
   effect: 'read',
   input: z.object({ vm: vmArgument }),
   output: z.object({ vm: vmDetails }),
@@ -65,11 +64,9 @@ const getVm = defineTool({
 });
 
 const powerResult = z.object({
-  status: z
-    .enum(['done', 'already', 'requested', 'not_finished'])
-    .describe('done: the VM reached the state; already: it was there, nothing changed; requested: sent, not waited for; not_finished: the wait ended first.'),
+  status: z.enum(['done', 'already', 'requested', 'not_finished']),
   message: z.string(),
-  vm: vmDetails,
+  vm: vmBrief,
 });
 
 interface PowerWords {
@@ -81,7 +78,7 @@ interface PowerWords {
 }
 
 function powerAnswer(outcome: PowerOutcome, words: PowerWords, waited: { wait: boolean; timeout_s: number }): z.input<typeof powerResult> {
-  const vm = toVmDetails(outcome.vm);
+  const vm = toVmBrief(outcome.vm);
   const name = outcome.vm.name;
   if (outcome.already) return { status: 'already', message: `VM ${name} was already ${words.state}; nothing was changed.`, vm };
   if (outcome.settled) return { status: 'done', message: `VM ${name} is ${words.state}.`, vm };
@@ -106,12 +103,11 @@ const powerOn = defineTool({
   name: 'power_on',
   title: 'Power on a VM',
   description:
-    'Start a VM. Optional host picks where it runs (default: the cluster decides). With wait: true, returns once it is running or timeout_s passes. '
-    + 'A VM that is already running is reported as status "already", not as an error.',
+    'Start a VM, optionally on a given host. A VM already running answers status "already", not an error.',
   effect: 'write',
   input: z.object({
     vm: vmArgument,
-    host: hostArgument.optional().describe('Host (id or exact name) to start the VM on. Default: the cluster picks one.'),
+    host: hostArgument.optional(),
     wait: waitArgument('the VM is running', false),
     timeout_s: timeoutArgument(POWER_TIMEOUT_S),
   }),
@@ -128,8 +124,7 @@ const shutdown = defineTool({
   name: 'shutdown',
   title: 'Shut down a VM',
   description:
-    'Graceful ACPI shutdown: asks the guest OS to shut down (it may take a while, or be ignored by a guest without ACPI support). '
-    + 'With wait: true, returns once it is stopped or timeout_s passes. If the guest does not react, power_off forces it (data loss risk).',
+    'Shut a VM down gracefully (ACPI). The guest may take a while or ignore it; power_off forces it.',
   effect: 'write',
   input: powerInput('the VM is stopped'),
   output: powerResult,
@@ -145,8 +140,7 @@ const powerOff = defineTool({
   name: 'power_off',
   title: 'Force a VM off',
   description:
-    'Forced power off, like pulling the plug: unsaved data in the guest is lost. Prefer shutdown; use this when the guest does not react. '
-    + 'May answer status "confirmation_required" with a preview and confirm_token: show the preview to the user and call again with the token only if they agree.',
+    `Force a VM off, like pulling the plug: unsaved guest data is lost; prefer shutdown. ${CONFIRMATION_NOTE}`,
   effect: 'destructive',
   input: powerInput('the VM is stopped'),
   output: powerResult,
@@ -159,13 +153,11 @@ const powerOff = defineTool({
 });
 
 const creationResult = z.object({
-  status: z
-    .enum(['done', 'incomplete', 'started', 'not_finished'])
-    .describe('done: created with every step; incomplete: created, but the steps in remaining did not happen; started: creation runs as task; not_finished: the wait ended first.'),
+  status: z.enum(['done', 'incomplete', 'started', 'not_finished']),
   message: z.string(),
   task: taskView,
-  vm: vmDetails.optional().describe('The new VM, once it exists.'),
-  remaining: z.array(z.string()).describe('Steps that did not happen (yet): do them with update_vm / power_on.'),
+  vm: vmBrief.optional(),
+  remaining: z.array(z.string()),
   warnings: z.array(z.string()),
 });
 
@@ -173,7 +165,7 @@ function creationAnswer(name: string, outcome: CreateVmOutcome, waited: { wait: 
   const task = toTaskView(outcome.task);
   const base = {
     task,
-    ...(outcome.vm === undefined ? {} : { vm: toVmDetails(outcome.vm) }),
+    ...(outcome.vm === undefined ? {} : { vm: toVmBrief(outcome.vm) }),
     remaining: outcome.remaining,
     warnings: outcome.warnings,
   };
@@ -203,27 +195,26 @@ const createVm = defineTool({
   name: 'create_vm',
   title: 'Create a VM from parts',
   description:
-    'Create a VM on a storage with disks (each an empty disk of size_gb, or a clone of a disk image) and one vNIC per network. '
-    + 'vcpus/ram_mb are set after creation (DSM refuses them on create), so they need wait: true. '
-    + 'For the common case of one image disk plus one network, create_vm_from_image is simpler.',
+    'Create a VM on a storage from disks (empty, or clones of disk images) and networks. '
+    + 'vcpus/ram_mb are set after DSM created it, so they need wait. create_vm_from_image is simpler for one image.',
   effect: 'write',
   input: z.object({
-    name: newNameArgument.describe('Name of the new VM (must not exist yet).'),
+    name: newNameArgument.describe('Name of the new VM.'),
     storage: storageArgument,
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
     disks: z
       .array(
         z.union([
-          z.object({ size_gb: sizeGbArgument }).strict().describe('An empty disk.'),
-          z.object({ image: imageArgument }).strict().describe('A clone of a disk image (type disk).'),
+          z.object({ size_gb: sizeGbArgument }).strict(),
+          z.object({ image: imageArgument }).strict(),
         ]),
       )
       .min(1)
       .max(12)
-      .describe('Disks in order, the first is the boot disk: {"size_gb": 20} for an empty disk, {"image": "ubuntu-22.04"} for a clone.'),
-    networks: z.array(networkArgument).max(8).default([]).describe('Networks (id or exact name), one vNIC each. Default: none.'),
-    wait: waitArgument('the VM is created (and vcpus/ram_mb set)', false),
+      .describe('Boot disk first: {"size_gb": 20} is an empty disk, {"image": "ubuntu"} a clone.'),
+    networks: z.array(networkArgument).max(8).default([]).describe('One vNIC per network.'),
+    wait: waitArgument('the VM is created and sized', false),
     timeout_s: timeoutArgument(CREATE_TIMEOUT_S),
   }),
   output: creationResult,
@@ -238,19 +229,18 @@ const createVmFromImage = defineTool({
   name: 'create_vm_from_image',
   title: 'Create a VM from an image',
   description:
-    'The common path in one call: clone a disk image as the boot disk, attach one network, set vcpus/ram_mb, optionally power on. '
-    + 'Always waits (up to timeout_s, with progress notifications) because CPU/RAM can only be set once DSM finished creating. '
-    + 'storage and network may be omitted when only one obvious choice exists; otherwise the error lists the choices.',
+    'Create a VM from a disk image in one call: clone it, attach a network, set vcpus/ram_mb, optionally power on. '
+    + 'Waits up to timeout_s. storage and network default to the one obvious choice.',
   effect: 'write',
   input: z.object({
-    name: newNameArgument.describe('Name of the new VM (must not exist yet).'),
-    image: imageArgument.describe('Disk image (id or exact name, type disk) to clone as the boot disk. list_images shows them.'),
-    storage: storageArgument.optional().describe('Storage (id or exact name) for the VM. Default: the only storage, or the only one holding the image.'),
-    network: networkArgument.optional().describe('Network (id or exact name) for the vNIC. Default: the only network.'),
+    name: newNameArgument.describe('Name of the new VM.'),
+    image: imageArgument,
+    storage: storageArgument.optional(),
+    network: networkArgument.optional(),
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
-    size_gb: sizeGbArgument.optional().describe('Adds an empty data disk of this size in GiB beside the cloned one (DSM cannot resize a clone on create).'),
-    power_on: z.boolean().default(false).describe('Start the VM once it is created and sized. Default false.'),
+    size_gb: sizeGbArgument.optional().describe('Adds an empty data disk of this many GiB (DSM cannot resize a clone).'),
+    power_on: z.boolean().default(false),
     timeout_s: timeoutArgument(CREATE_TIMEOUT_S),
   }),
   output: creationResult,
@@ -279,38 +269,35 @@ const updateVm = defineTool({
   name: 'update_vm',
   title: 'Change a VM',
   description:
-    'Rename a VM or change vcpus, ram_mb, autorun or description. Give at least one change. '
-    + 'vcpus and ram_mb can only change while the VM is stopped: shut it down first (the call says so rather than trying).',
+    'Rename a VM or change vcpus, ram_mb, autorun or description. vcpus and ram_mb change only while the VM is stopped.',
   effect: 'write',
   input: z.object({
     vm: vmArgument,
-    new_name: newNameArgument.optional().describe('New name for the VM.'),
+    new_name: newNameArgument.optional(),
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
-    autorun: autorunArgument.optional().describe('Start with the host: off, last_state (as before the host stopped) or on.'),
-    description: descriptionArgument.optional().describe('Free text, up to 1024 characters; "" clears it.'),
+    autorun: autorunArgument.optional().describe('Start with the host.'),
+    description: descriptionArgument.optional().describe('"" clears it.'),
   }),
   output: z.object({
     status: z.literal('updated'),
     message: z.string(),
     changed: z.array(z.string()),
-    vm: vmDetails,
+    vm: vmBrief,
   }),
   async run({ vm, ...changes }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     const changed = describeChanges(target, changes);
     await ctx.guard(vmSubject(target), `Changes VM ${target.name}: ${changed.join(', ') || 'nothing'}.`);
     const updated = await ctx.vmm.updateVm(target.id, changes, ctx);
-    return { status: 'updated' as const, message: `VM ${updated.name} changed: ${changed.join(', ')}.`, changed, vm: toVmDetails(updated) };
+    return { status: 'updated' as const, message: `VM ${updated.name} changed: ${changed.join(', ')}.`, changed, vm: toVmBrief(updated) };
   },
 });
 
 const deleteVm = defineTool({
   name: 'delete_vm',
   title: 'Delete a VM',
-  description:
-    'Delete a VM and all its disks, permanently. The VM must be stopped. '
-    + 'May answer status "confirmation_required" with a preview and confirm_token: show the preview to the user and call again with the token only if they agree.',
+  description: `Delete a stopped VM and all its disks, permanently. ${CONFIRMATION_NOTE}`,
   effect: 'destructive',
   input: z.object({ vm: vmArgument }),
   output: z.object({
