@@ -72,8 +72,11 @@ export interface ToolDefinition {
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
 
-/** Accepted by every target-scoped tool, declared once here rather than per tool. */
-const targetArgument = z.string().min(1).max(255).optional().describe('Target to act on. Default: the first.');
+/**
+ * Accepted by every target-scoped tool, declared once here rather than per tool. The listing shows it
+ * as the list of target names (listing.ts); an unknown name is refused with those names.
+ */
+const targetArgument = z.string().min(1).max(255).optional();
 
 /** Accepted by every destructive tool. */
 const confirmTokenArgument = z
