@@ -1,14 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  ErrorCode,
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -97,8 +90,9 @@ class DrainingTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
-      this.inFlight.delete(message.id);
+    const answered = answerId(message);
+    if (answered !== undefined) {
+      this.inFlight.delete(answered);
       if (this.inFlight.size === 0) this.settle?.();
     }
     return this.inner.send(message);
@@ -142,7 +136,7 @@ class DrainingTransport implements Transport {
   }
 
   private receive(message: JSONRPCMessage): void {
-    if (isJSONRPCRequest(message)) {
+    if ('method' in message && 'id' in message) {
       if (this.draining) {
         this.inner
           .send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.ConnectionClosed, message: 'The server is shutting down; it takes no new requests.' } })
@@ -153,4 +147,15 @@ class DrainingTransport implements Transport {
     }
     this.onmessage?.(message);
   }
+}
+
+/**
+ * The id a response answers, or undefined for requests and notifications. Messages here are already
+ * valid JSON-RPC (the SDK parsed them, or built them), so their keys tell the kind; the SDK's
+ * is*() guards would parse every message with zod again, and a failing zod safeParse keeps what it
+ * looked at alive until the next full GC.
+ */
+function answerId(message: JSONRPCMessage): RequestId | undefined {
+  if ('method' in message || !('id' in message)) return undefined;
+  return message.id;
 }
