@@ -79,7 +79,7 @@ describe('README commands', () => {
 
 describe('mcp.json.example', () => {
   const example = JSON.parse(readFileSync(new URL('../mcp.json.example', import.meta.url), 'utf8')) as {
-    mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }>;
+    mcpServers: Record<string, { command?: string; args?: string[]; env?: Record<string, string>; type?: string; url?: string; headers?: Record<string, string> }>;
   };
   const placeholder = '/absolute/path/to/vmm-mcp/dist/cli.js';
 
@@ -100,6 +100,14 @@ describe('mcp.json.example', () => {
     const { VMM_TLS_FINGERPRINT: placeholderPin, ...checkable } = env;
     expect(placeholderPin).toBeDefined();
     expect(loadSettings({ env: checkable, flags: {} }).settings).toMatchObject({ url: 'https://nas.local:5001', protect: ['prod-*', 'db-*'] });
+  });
+
+  it('reaches a shared --http server at /mcp with the token taken from the environment, never written in the file', () => {
+    const team = example.mcpServers['vmm-team'];
+    expect(team?.type).toBe('http');
+    expect(new URL(team?.url ?? '').pathname).toBe('/mcp');
+    expect(team?.headers?.Authorization).toBe('Bearer ${VMM_HTTP_TOKEN}');
+    expect(SETTINGS_TABLE.some((row) => row.env === 'VMM_HTTP_TOKEN')).toBe(true);
   });
 
   it('starts the demo entry as a client would and lists its tools', async () => {
