@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { delayOrAbort, settleOrAbort } from '../abort.js';
 import { OperationError } from '../errors.js';
 
 /** Cancellation helpers: every DSM call honours its caller's AbortSignal. */
@@ -20,29 +20,9 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 
 /** Waits for a promise that other callers share; aborting stops this caller's wait, not the shared work. */
 export function awaitWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
-  if (signal === undefined) return promise;
-  throwIfAborted(signal, what);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled(what));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return settleOrAbort(promise, signal, () => cancelled(what));
 }
 
-export async function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-  try {
-    await delay(ms, undefined, signal === undefined ? undefined : { signal });
-  } catch (error) {
-    if (signal?.aborted) throw cancelled(what);
-    throw error;
-  }
+export function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  return delayOrAbort(ms, signal, () => cancelled(what));
 }

@@ -1,3 +1,4 @@
+import { settleOrAbort } from '../abort.js';
 import { cancelled } from './wait.js';
 
 /**
@@ -47,26 +48,13 @@ export class SingleFlight {
       return flight.promise;
     }
     flight.waiting += 1;
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        flight.waiting -= 1;
-        if (flight.waiting === 0 && !flight.pinned) {
-          this.forget(key, flight);
-          flight.controller.abort();
-        }
-        reject(cancelled(what));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
+    return settleOrAbort(flight.promise, signal, () => {
+      flight.waiting -= 1;
+      if (flight.waiting === 0 && !flight.pinned) {
+        this.forget(key, flight);
+        flight.controller.abort();
+      }
+      return cancelled(what);
     });
   }
 

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { delayOrAbort, settleOrAbort } from '../abort.js';
 import { OperationError } from '../errors.js';
 
 export interface Progress {
@@ -37,31 +37,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 
 /** Settles like `promise`, or rejects with a cancellation as soon as `signal` aborts. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(cancelled(what));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled(what));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-async function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-  try {
-    await delay(ms, undefined, signal === undefined ? undefined : { signal });
-  } catch (error) {
-    if (signal?.aborted === true) throw cancelled(what);
-    throw error;
-  }
+  return settleOrAbort(promise, signal, () => cancelled(what));
 }
 
 export interface PollSpec<T> {
@@ -94,7 +70,7 @@ export async function pollUntil<T>(spec: PollSpec<T>, options: WaitOptions, sche
     if (spec.isDone(value)) return { done: true, value };
     const left = deadline - Date.now();
     if (left <= 0) return { done: false, value, reason: 'timeout' };
-    await pause(Math.min(wait, left), signal, spec.what);
+    await delayOrAbort(Math.min(wait, left), signal, () => cancelled(spec.what));
     wait = Math.min(wait * GROWTH, schedule.maxPollMs);
   }
 }
