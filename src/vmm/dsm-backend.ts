@@ -1,7 +1,8 @@
 import { OperationError } from '../errors.js';
 import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
 import { COMPACT_APIS, CompactDsmBackend } from './dsm-compact.js';
-import { OFFICIAL_APIS, OfficialDsmBackend } from './dsm-official.js';
+import { OFFICIAL_APIS } from './dsm-backend-base.js';
+import { OfficialDsmBackend } from './dsm-official.js';
 import type { DsmCaller } from './dsm-wire.js';
 import { abortable } from './wait.js';
 import type {

@@ -1,17 +1,9 @@
 import { OperationError } from '../errors.js';
 import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
-import {
-  OFFICIAL_APIS,
-  hostFromWire,
-  networkFromWire,
-  storageFromWire,
-  taskFromWire,
-  taskIdsFromWire,
-  vmSummaryFromWire,
-} from './dsm-official.js';
+import { DsmBackendBase, OFFICIAL_APIS } from './dsm-backend-base.js';
+import { vmSummaryFromWire } from './dsm-official.js';
 import {
   type DsmCaller,
-  type DsmParams,
   type WireObject,
   bytesToMib,
   optionalNumber,
@@ -19,22 +11,17 @@ import {
   optionalText,
   requiredText,
   wireList,
-  wireObject,
 } from './dsm-wire.js';
 import type {
   AutorunMode,
-  Host,
   HostId,
   Image,
   ImageId,
   ImageType,
-  Network,
   NetworkId,
   NewImage,
   NewVm,
-  Storage,
   StorageId,
-  Task,
   TaskId,
   Vm,
   VmChanges,
@@ -51,7 +38,6 @@ export const COMPACT_APIS = {
   image: 'SYNO.Virtualization.Image',
 } as const;
 
-const VERSION = 1;
 /** Asked per page; DSM may answer fewer (its default is 100), and paging follows what it answers. */
 const PAGE_LIMIT = 1000;
 
@@ -69,14 +55,11 @@ export function compactCapabilities(apis: ReadonlySet<string>): Set<Capability> 
   return capabilities;
 }
 
-export class CompactDsmBackend implements VmmBackend {
+export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
   readonly style = 'dsm-compact';
-  readonly capabilities: ReadonlySet<Capability>;
-  private readonly client: DsmCaller;
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
-    this.client = client;
-    this.capabilities = compactCapabilities(apis);
+    super(client, compactCapabilities(apis));
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -172,38 +155,6 @@ export class CompactDsmBackend implements VmmBackend {
     await this.write(COMPACT_APIS.image, 'Delete', { image_id: id }, ctx);
   }
 
-  async listHosts(ctx?: CallContext): Promise<Host[]> {
-    this.require('hosts');
-    const data = await this.read(OFFICIAL_APIS.host, 'list', {}, ctx);
-    return wireList(data, 'hosts', 'the host list').map(hostFromWire);
-  }
-
-  async listStorages(ctx?: CallContext): Promise<Storage[]> {
-    this.require('storages');
-    const data = await this.read(OFFICIAL_APIS.storage, 'list', {}, ctx);
-    return wireList(data, 'storages', 'the storage list').map(storageFromWire);
-  }
-
-  async listNetworks(ctx?: CallContext): Promise<Network[]> {
-    this.require('networks');
-    const data = await this.read(OFFICIAL_APIS.network, 'list', {}, ctx);
-    return wireList(data, 'networks', 'the network list').map(networkFromWire);
-  }
-
-  async listTasks(ctx?: CallContext): Promise<TaskId[]> {
-    this.require('tasks');
-    return taskIdsFromWire(await this.read(OFFICIAL_APIS.task, 'list', {}, ctx));
-  }
-
-  async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
-    this.require('tasks');
-    return taskFromWire(id, await this.read(OFFICIAL_APIS.task, 'get', { task_id: id }, ctx));
-  }
-
-  async close(): Promise<void> {
-    await this.client.close();
-  }
-
   /**
    * The compact Get names a vNIC's network but not its id. The ids come from the network list when
    * this DSM has one; a name shared by two networks stays without an id rather than get a wrong one.
@@ -226,10 +177,6 @@ export class CompactDsmBackend implements VmmBackend {
     return mode === 'on' ? 1 : 0;
   }
 
-  private require(capability: Capability): void {
-    if (!this.capabilities.has(capability)) throw unsupported(capability, this.style);
-  }
-
   /** Pages through a compact list to the end, advancing by what DSM actually returned. */
   private async readAllPages(api: string, field: string, what: string, ctx: CallContext | undefined): Promise<WireObject[]> {
     const all: WireObject[] = [];
@@ -240,16 +187,6 @@ export class CompactDsmBackend implements VmmBackend {
       const total = optionalNumber(data, 'total') ?? all.length;
       if (page.length === 0 || all.length >= total) return all;
     }
-  }
-
-  private async read(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
-    const data = await this.client.call(api, method, params, { kind: 'read', signal: ctx?.signal, version: VERSION });
-    return wireObject(data ?? {}, `${api} ${method}`);
-  }
-
-  private async write(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
-    const data = await this.client.call(api, method, params, { kind: 'write', signal: ctx?.signal, version: VERSION });
-    return wireObject(data ?? {}, `${api} ${method}`);
   }
 }
 

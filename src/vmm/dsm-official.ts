@@ -1,34 +1,28 @@
 import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
+import { DsmBackendBase, OFFICIAL_APIS } from './dsm-backend-base.js';
 import {
   type DsmCaller,
-  type DsmParams,
   type WireObject,
-  optionalBoolean,
   optionalNumber,
   optionalRef,
   optionalText,
   requiredText,
   vmStatusFromWire,
   wireList,
-  wireObject,
 } from './dsm-wire.js';
 import {
   IMAGE_TYPES,
   type AutorunMode,
   type DiskController,
-  type Host,
   type HostId,
   type Image,
   type ImageId,
   type ImageType,
-  type Network,
   type NetworkId,
   type NewImage,
   type NewVm,
   type NicModel,
-  type Storage,
   type StorageId,
-  type Task,
   type TaskId,
   type Vm,
   type VmChanges,
@@ -36,19 +30,6 @@ import {
   type VmSummary,
 } from './model.js';
 import { unsupported } from './unsupported.js';
-
-/** The documented `SYNO.Virtualization.API.*` family (VMM API guide, 2015-2019). All are version 1. */
-export const OFFICIAL_APIS = {
-  guest: 'SYNO.Virtualization.API.Guest',
-  action: 'SYNO.Virtualization.API.Guest.Action',
-  image: 'SYNO.Virtualization.API.Guest.Image',
-  host: 'SYNO.Virtualization.API.Host',
-  storage: 'SYNO.Virtualization.API.Storage',
-  network: 'SYNO.Virtualization.API.Network',
-  task: 'SYNO.Virtualization.API.Task.Info',
-} as const;
-
-const VERSION = 1;
 
 const AUTORUN_FROM_WIRE: Record<number, AutorunMode> = { 0: 'off', 1: 'last_state', 2: 'on' };
 const AUTORUN_TO_WIRE: Record<AutorunMode, number> = { off: 0, last_state: 1, on: 2 };
@@ -67,14 +48,11 @@ export function officialCapabilities(apis: ReadonlySet<string>): Set<Capability>
   return capabilities;
 }
 
-export class OfficialDsmBackend implements VmmBackend {
+export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   readonly style = 'dsm-official';
-  readonly capabilities: ReadonlySet<Capability>;
-  private readonly client: DsmCaller;
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
-    this.client = client;
-    this.capabilities = officialCapabilities(apis);
+    super(client, officialCapabilities(apis));
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -167,54 +145,6 @@ export class OfficialDsmBackend implements VmmBackend {
   async deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
     await this.write(OFFICIAL_APIS.image, 'delete', { image_id: id }, ctx);
   }
-
-  async listHosts(ctx?: CallContext): Promise<Host[]> {
-    this.require('hosts');
-    const data = await this.read(OFFICIAL_APIS.host, 'list', {}, ctx);
-    return wireList(data, 'hosts', 'the host list').map(hostFromWire);
-  }
-
-  async listStorages(ctx?: CallContext): Promise<Storage[]> {
-    this.require('storages');
-    const data = await this.read(OFFICIAL_APIS.storage, 'list', {}, ctx);
-    return wireList(data, 'storages', 'the storage list').map(storageFromWire);
-  }
-
-  async listNetworks(ctx?: CallContext): Promise<Network[]> {
-    this.require('networks');
-    const data = await this.read(OFFICIAL_APIS.network, 'list', {}, ctx);
-    return wireList(data, 'networks', 'the network list').map(networkFromWire);
-  }
-
-  async listTasks(ctx?: CallContext): Promise<TaskId[]> {
-    this.require('tasks');
-    const data = await this.read(OFFICIAL_APIS.task, 'list', {}, ctx);
-    return taskIdsFromWire(data);
-  }
-
-  async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
-    this.require('tasks');
-    const data = await this.read(OFFICIAL_APIS.task, 'get', { task_id: id }, ctx);
-    return taskFromWire(id, data);
-  }
-
-  async close(): Promise<void> {
-    await this.client.close();
-  }
-
-  private require(capability: Capability): void {
-    if (!this.capabilities.has(capability)) throw unsupported(capability, this.style);
-  }
-
-  private async read(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
-    const data = await this.client.call(api, method, params, { kind: 'read', signal: ctx?.signal, version: VERSION });
-    return wireObject(data ?? {}, `${api} ${method}`);
-  }
-
-  private async write(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
-    const data = await this.client.call(api, method, params, { kind: 'write', signal: ctx?.signal, version: VERSION });
-    return wireObject(data ?? {}, `${api} ${method}`);
-  }
 }
 
 export function vmSummaryFromWire(guest: WireObject, what: string): VmSummary {
@@ -268,63 +198,5 @@ function imageFromWire(image: WireObject): Image {
       name: optionalText(storage, 'storage_name') ?? '',
       status: optionalText(storage, 'status') ?? 'unknown',
     })),
-  };
-}
-
-export function hostFromWire(host: WireObject): Host {
-  const freeCpu = optionalNumber(host, 'free_cpu_core');
-  const totalCpu = optionalNumber(host, 'total_cpu_core');
-  const freeRam = optionalNumber(host, 'free_ram_size');
-  const totalRam = optionalNumber(host, 'total_ram_size');
-  return {
-    id: requiredText(host, 'host_id', 'the host list') as HostId,
-    name: optionalText(host, 'host_name') ?? '',
-    status: optionalText(host, 'status') ?? 'unknown',
-    ...(freeCpu === undefined || totalCpu === undefined ? {} : { cpu_threads: { free: freeCpu, total: totalCpu } }),
-    ...(freeRam === undefined || totalRam === undefined ? {} : { ram_mb: { free: freeRam, total: totalRam } }),
-  };
-}
-
-export function storageFromWire(storage: WireObject): Storage {
-  const host = optionalRef<HostId>(storage, 'host_id', 'host_name');
-  const volumePath = optionalText(storage, 'volume_path');
-  const size = optionalNumber(storage, 'size');
-  const used = optionalNumber(storage, 'used');
-  return {
-    id: requiredText(storage, 'storage_id', 'the storage list') as StorageId,
-    name: optionalText(storage, 'storage_name') ?? '',
-    status: optionalText(storage, 'status') ?? 'unknown',
-    ...(host === undefined ? {} : { host }),
-    ...(volumePath === undefined ? {} : { volume_path: volumePath }),
-    ...(size === undefined ? {} : { size_mb: size }),
-    ...(used === undefined ? {} : { used_mb: used }),
-  };
-}
-
-export function networkFromWire(network: WireObject): Network {
-  return {
-    id: requiredText(network, 'network_id', 'the network list') as NetworkId,
-    name: optionalText(network, 'network_name') ?? '',
-  };
-}
-
-export function taskIdsFromWire(data: WireObject): TaskId[] {
-  const ids = data.task_ids;
-  if (!Array.isArray(ids)) return [];
-  return ids.filter((id): id is string => typeof id === 'string').map((id) => id as TaskId);
-}
-
-export function taskFromWire(id: TaskId, data: WireObject): Task {
-  const info = wireObject(data.task_info ?? {}, `task ${id}`);
-  const finished = optionalBoolean(data, 'finish') ?? false;
-  const vmId = optionalText(info, 'guest_id');
-  const imageId = optionalText(info, 'image_id');
-  return {
-    id,
-    finished,
-    progress: optionalNumber(info, 'progress') ?? (finished ? 100 : 0),
-    status: optionalText(info, 'status') ?? (finished ? 'finished' : 'running'),
-    ...(vmId === undefined || vmId === '' ? {} : { vm_id: vmId as VmId }),
-    ...(imageId === undefined || imageId === '' ? {} : { image_id: imageId as ImageId }),
   };
 }

@@ -1,0 +1,157 @@
+import type { CallContext, Capability } from './backend.js';
+import {
+  type DsmCaller,
+  type DsmParams,
+  type WireObject,
+  optionalBoolean,
+  optionalNumber,
+  optionalRef,
+  optionalText,
+  requiredText,
+  wireList,
+  wireObject,
+} from './dsm-wire.js';
+import type { Host, HostId, ImageId, Network, NetworkId, Storage, StorageId, Task, TaskId, VmId } from './model.js';
+import { unsupported } from './unsupported.js';
+
+/** The documented `SYNO.Virtualization.API.*` family (VMM API guide, 2015-2019). All are version 1. */
+export const OFFICIAL_APIS = {
+  guest: 'SYNO.Virtualization.API.Guest',
+  action: 'SYNO.Virtualization.API.Guest.Action',
+  image: 'SYNO.Virtualization.API.Guest.Image',
+  host: 'SYNO.Virtualization.API.Host',
+  storage: 'SYNO.Virtualization.API.Storage',
+  network: 'SYNO.Virtualization.API.Network',
+  task: 'SYNO.Virtualization.API.Task.Info',
+} as const;
+
+/** Every VMM API this code calls is version 1, whichever family it belongs to. */
+const VERSION = 1;
+
+/**
+ * What both guest families share: the wire calls, and hosts, storages, networks and tasks, which only
+ * the official family serves (a DSM that speaks the compact guest API lists them beside it).
+ */
+export abstract class DsmBackendBase {
+  abstract readonly style: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  protected readonly client: DsmCaller;
+
+  protected constructor(client: DsmCaller, capabilities: ReadonlySet<Capability>) {
+    this.client = client;
+    this.capabilities = capabilities;
+  }
+
+  async listHosts(ctx?: CallContext): Promise<Host[]> {
+    this.require('hosts');
+    const data = await this.read(OFFICIAL_APIS.host, 'list', {}, ctx);
+    return wireList(data, 'hosts', 'the host list').map(hostFromWire);
+  }
+
+  async listStorages(ctx?: CallContext): Promise<Storage[]> {
+    this.require('storages');
+    const data = await this.read(OFFICIAL_APIS.storage, 'list', {}, ctx);
+    return wireList(data, 'storages', 'the storage list').map(storageFromWire);
+  }
+
+  async listNetworks(ctx?: CallContext): Promise<Network[]> {
+    this.require('networks');
+    const data = await this.read(OFFICIAL_APIS.network, 'list', {}, ctx);
+    return wireList(data, 'networks', 'the network list').map(networkFromWire);
+  }
+
+  async listTasks(ctx?: CallContext): Promise<TaskId[]> {
+    this.require('tasks');
+    return taskIdsFromWire(await this.read(OFFICIAL_APIS.task, 'list', {}, ctx));
+  }
+
+  async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
+    this.require('tasks');
+    return taskFromWire(id, await this.read(OFFICIAL_APIS.task, 'get', { task_id: id }, ctx));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  protected require(capability: Capability): void {
+    if (!this.capabilities.has(capability)) throw unsupported(capability, this.style);
+  }
+
+  protected read(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
+    return this.send('read', api, method, params, ctx);
+  }
+
+  protected write(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
+    return this.send('write', api, method, params, ctx);
+  }
+
+  private async send(
+    kind: 'read' | 'write',
+    api: string,
+    method: string,
+    params: DsmParams,
+    ctx: CallContext | undefined,
+  ): Promise<WireObject> {
+    const data = await this.client.call(api, method, params, { kind, signal: ctx?.signal, version: VERSION });
+    return wireObject(data ?? {}, `${api} ${method}`);
+  }
+}
+
+export function hostFromWire(host: WireObject): Host {
+  const freeCpu = optionalNumber(host, 'free_cpu_core');
+  const totalCpu = optionalNumber(host, 'total_cpu_core');
+  const freeRam = optionalNumber(host, 'free_ram_size');
+  const totalRam = optionalNumber(host, 'total_ram_size');
+  return {
+    id: requiredText(host, 'host_id', 'the host list') as HostId,
+    name: optionalText(host, 'host_name') ?? '',
+    status: optionalText(host, 'status') ?? 'unknown',
+    ...(freeCpu === undefined || totalCpu === undefined ? {} : { cpu_threads: { free: freeCpu, total: totalCpu } }),
+    ...(freeRam === undefined || totalRam === undefined ? {} : { ram_mb: { free: freeRam, total: totalRam } }),
+  };
+}
+
+export function storageFromWire(storage: WireObject): Storage {
+  const host = optionalRef<HostId>(storage, 'host_id', 'host_name');
+  const volumePath = optionalText(storage, 'volume_path');
+  const size = optionalNumber(storage, 'size');
+  const used = optionalNumber(storage, 'used');
+  return {
+    id: requiredText(storage, 'storage_id', 'the storage list') as StorageId,
+    name: optionalText(storage, 'storage_name') ?? '',
+    status: optionalText(storage, 'status') ?? 'unknown',
+    ...(host === undefined ? {} : { host }),
+    ...(volumePath === undefined ? {} : { volume_path: volumePath }),
+    ...(size === undefined ? {} : { size_mb: size }),
+    ...(used === undefined ? {} : { used_mb: used }),
+  };
+}
+
+export function networkFromWire(network: WireObject): Network {
+  return {
+    id: requiredText(network, 'network_id', 'the network list') as NetworkId,
+    name: optionalText(network, 'network_name') ?? '',
+  };
+}
+
+export function taskIdsFromWire(data: WireObject): TaskId[] {
+  const ids = data.task_ids;
+  if (!Array.isArray(ids)) return [];
+  return ids.filter((id): id is string => typeof id === 'string').map((id) => id as TaskId);
+}
+
+export function taskFromWire(id: TaskId, data: WireObject): Task {
+  const info = wireObject(data.task_info ?? {}, `task ${id}`);
+  const finished = optionalBoolean(data, 'finish') ?? false;
+  const vmId = optionalText(info, 'guest_id');
+  const imageId = optionalText(info, 'image_id');
+  return {
+    id,
+    finished,
+    progress: optionalNumber(info, 'progress') ?? (finished ? 100 : 0),
+    status: optionalText(info, 'status') ?? (finished ? 'finished' : 'running'),
+    ...(vmId === undefined || vmId === '' ? {} : { vm_id: vmId as VmId }),
+    ...(imageId === undefined || imageId === '' ? {} : { image_id: imageId as ImageId }),
+  };
+}
