@@ -71,12 +71,7 @@ export type VmDetails = z.infer<typeof vmDetails>;
 
 export function toVmDetails(vm: Vm): VmDetails {
   return {
-    id: vm.id,
-    name: vm.name,
-    status: vm.status,
-    vcpus: vm.vcpus,
-    ram_mb: vm.ram_mb,
-    ...(vm.host === undefined ? {} : { host: vm.host.name }),
+    ...toVmBrief(vm),
     ...(vm.storage === undefined ? {} : { storage: vm.storage.name }),
     autorun: vm.autorun,
     description: vm.description,
