@@ -23,7 +23,6 @@ export type { SimDisk, SimHost, SimImage, SimNetwork, SimNic, SimStorage, SimTas
 export { DEMO_USER } from './options.js';
 export type { HostSpec, ImageSpec, InventoryOptions, SimulatedUser, SimulatorOptions, StorageSpec } from './options.js';
 export { SimulatorState } from './state.js';
-export { totpForStep, decodeBase32, timeStep } from './totp.js';
 
 export interface SimulatorHandle {
   /** e.g. http://127.0.0.1:41234 */
