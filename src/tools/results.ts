@@ -35,7 +35,10 @@ export function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: redactText(text) }] };
 }
 
-/** "power_on failed: ...", then the DSM code and meaning, then what to do next. */
+/**
+ * "power_on failed: ...", then the DSM code and meaning, then what to do next. An outcome-unknown failure
+ * already says so in its message and points at a read in `next`.
+ */
 export function describeFailure(tool: string, error: unknown): string {
   if (!isOperationError(error)) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -47,7 +50,6 @@ export function describeFailure(tool: string, error: unknown): string {
     const details = error.dsm.details.length > 0 ? `; details: ${error.dsm.details.join('; ')}` : '';
     lines.push(`DSM error ${error.dsm.code} (${error.dsm.meaning}) from ${error.dsm.api} ${error.dsm.method}${details}`);
   }
-  if (error.outcomeUnknown) lines.push('The change may or may not have happened: check the current state (get_vm, list_vms, list_tasks) before retrying.');
   if (error.next !== undefined) lines.push(`Next: ${error.next}`);
   return lines.join('\n');
 }
