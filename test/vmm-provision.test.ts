@@ -72,6 +72,19 @@ describe('creating VMs (official style)', () => {
     expect(outcome.vm?.status).toBe('stopped');
   });
 
+  it('clears the create task from DSM once it has read the result, and leaves it when the wait ends first', async () => {
+    const done = await rig.vmm.createVmFromImage({ name: 'task-clear-1', image: 'debian-12-cloud', network: 'Lab Network' }, { wait: WAIT });
+    expect(done.finished).toBe(true);
+    expect(rig.sim.stats.requests.filter((r) => r.method === 'clear').map((r) => r.params.task_id)).toContain(done.task.id);
+    expect(rig.sim.state.tasks.has(done.task.id)).toBe(false);
+
+    const early = await rig.vmm.createVmFromImage({ name: 'task-clear-2', image: 'debian-12-cloud', network: 'Lab Network' }, { wait: { timeoutMs: 0 } });
+    expect(early.finished).toBe(false);
+    expect(rig.sim.state.tasks.has(early.task.id)).toBe(true);
+    const followed = await rig.vmm.waitForTask(early.task.id, WAIT);
+    expect(followed.done).toBe(true);
+  });
+
   it('asks which network to use when there are several, listing them, before creating anything', async () => {
     const mark = rig.sim.stats.requests.length;
     const error = await failure(rig.vmm.createVmFromImage({ name: 'app-03', image: 'debian-12-cloud' }, { wait: WAIT }));

@@ -75,6 +75,8 @@ export interface VmmBackend {
 
   listTasks(ctx?: CallContext): Promise<TaskId[]>;
   getTask(id: TaskId, ctx?: CallContext): Promise<Task>;
+  /** Forgets a finished task: creates keep theirs (auto_clean_task=false) until someone read the result. */
+  clearTask(id: TaskId, ctx?: CallContext): Promise<void>;
 
   /** Ends the session (logout) and releases connections. Safe to call twice. */
   close(): Promise<void>;

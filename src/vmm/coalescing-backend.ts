@@ -75,6 +75,9 @@ export class CoalescingBackend implements VmmBackend {
   powerOff(id: VmId, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.powerOff(id, ctx));
   }
+  clearTask(id: TaskId, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.clearTask(id, ctx));
+  }
   createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
     return this.write(() => this.inner.createVm(spec, ctx));
   }

@@ -70,6 +70,11 @@ export abstract class DsmBackendBase {
     return taskFromWire(id, await this.read(OFFICIAL_APIS.task, 'get', { task_id: id }, ctx));
   }
 
+  async clearTask(id: TaskId, ctx?: CallContext): Promise<void> {
+    this.require('tasks');
+    await this.write(OFFICIAL_APIS.task, 'clear', { task_id: id }, ctx);
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }

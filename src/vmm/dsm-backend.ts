@@ -102,6 +102,9 @@ class DiscoveringDsmBackend implements VmmBackend {
   async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
     return (await this.backend(ctx)).getTask(id, ctx);
   }
+  async clearTask(id: TaskId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).clearTask(id, ctx);
+  }
 
   async close(): Promise<void> {
     await this.client.close();
