@@ -72,7 +72,7 @@ describe('creating VMs (official style)', () => {
     expect(outcome.vm?.status).toBe('stopped');
   });
 
-  it('clears the create task from DSM once it has read the result, and leaves it when the wait ends first', async () => {
+  it('clears a create task from DSM once a wait has read how it ended, and keeps it while nobody has', async () => {
     const done = await rig.vmm.createVmFromImage({ name: 'task-clear-1', image: 'debian-12-cloud', network: 'Lab Network' }, { wait: WAIT });
     expect(done.finished).toBe(true);
     expect(rig.sim.stats.requests.filter((r) => r.method === 'clear').map((r) => r.params.task_id)).toContain(done.task.id);
@@ -82,7 +82,8 @@ describe('creating VMs (official style)', () => {
     expect(early.finished).toBe(false);
     expect(rig.sim.state.tasks.has(early.task.id)).toBe(true);
     const followed = await rig.vmm.waitForTask(early.task.id, WAIT);
-    expect(followed.done).toBe(true);
+    expect(followed).toMatchObject({ done: true, value: { finished: true, progress: 100 } });
+    expect(rig.sim.state.tasks.has(early.task.id)).toBe(false);
   });
 
   it('asks which network to use when there are several, listing them, before creating anything', async () => {

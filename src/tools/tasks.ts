@@ -10,7 +10,7 @@ const WAIT_TASK_TIMEOUT_S = 300;
 const listTasks = defineTool({
   name: 'list_tasks',
   title: 'List background tasks',
-  description: 'List background tasks (VM and image creation) with progress; finished ones vanish after a minute.',
+  description: 'List background tasks (VM and image creation) with progress; a finished task is gone once its result was collected.',
   effect: 'read',
   input: z.object({}),
   output: z.object({ tasks: z.array(taskView) }),

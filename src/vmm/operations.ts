@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { OperationError, isOperationError } from '../errors.js';
 import type { CallContext, Capability, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
 import { dsmCode } from './dsm-wire.js';
@@ -300,11 +300,15 @@ export class Vmm {
     }
   }
 
-  /** Polls a task until it finishes, with backoff; a timeout answers done=false, not an error. */
+  /**
+   * Polls a task until it finishes, with backoff; a timeout answers done=false, not an error. A finished
+   * task is then cleared from DSM: creates keep theirs (auto_clean_task=false) only so that this result
+   * can be read, and it now has been.
+   */
   async waitForTask(id: TaskId, options: WaitOptions): Promise<WaitOutcome<Task>> {
     await this.requireCapability('tasks', { signal: options.signal });
     let seen: Task | undefined;
-    return pollUntil<Task>(
+    const outcome = await pollUntil<Task>(
       {
         what: `waiting for task ${id}`,
         read: async (signal) => {
@@ -326,6 +330,14 @@ export class Vmm {
       options,
       this.schedule,
     );
+    if (outcome.done) {
+      await this.backend.clearTask(id, { signal: options.signal }).catch((error: unknown) => {
+        // Deliberately not reported: an uncleared task is only an extra line in DSM's task list, and
+        // the caller already holds the task's final state.
+        if (!isOperationError(error)) throw error;
+      });
+    }
+    return outcome;
   }
 
   /** Polls a VM until its status is one of `wanted`. Power actions return no task, so this is how to wait for them. */

@@ -151,7 +151,6 @@ async function finishCreation(
       warnings.push(`task ${job.task} was still ${task.status} at ${task.progress}% when the wait ended; follow it with wait_task`);
       return { task, finished: false, remaining: afterTask, warnings };
     }
-    await clearFinishedTask(vmm, task, steps, warnings);
   } catch (error) {
     if (isCancellation(error)) throw cancelledDuringCreation(job, undefined, pending, error);
     // We lost track of the task, but the VM may well exist: look for it instead of hiding it.
@@ -362,14 +361,3 @@ function cancelledDuringCreation(job: CreationJob, vmId: VmId | undefined, left:
   });
 }
 
-/**
- * Creates ask DSM to keep their task (auto_clean_task=false) so that a late reader still finds the new
- * VM's id. Once this call has read the result and hands it back, the task is only clutter on DSM.
- */
-async function clearFinishedTask(vmm: Vmm, task: Task, ctx: CallContext, warnings: string[]): Promise<void> {
-  try {
-    await vmm.backend.clearTask(task.id, ctx);
-  } catch (error) {
-    warnings.push(`task ${task.id} finished but could not be cleared from DSM's task list: ${messageOf(error)}`);
-  }
-}
