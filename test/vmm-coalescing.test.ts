@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OperationError } from '../src/errors.js';
 import type { VmId } from '../src/vmm/model.js';
-import { STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
+import { failure, STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
 
 /**
  * Identical reads asked for at the same time share one DSM request (the guest list of 10,000 VMs is
@@ -30,15 +29,6 @@ function sent(rig: VmmRig, style: (typeof STYLES)[number], method: string): numb
 /** Resolves once the simulator has received `count` guest `method` requests: then a cancellation meets a request in flight. */
 async function arrived(rig: VmmRig, style: (typeof STYLES)[number], method: string, count: number): Promise<void> {
   while (sent(rig, style, method) < count) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-async function failure(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
 }
 
 describe.each(STYLES)('concurrent identical reads (%s style)', (style) => {

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperationError } from '../src/errors.js';
-import { startRig, type VmmRig } from './vmm-harness.js';
+import { failure, startRig, type VmmRig } from './vmm-harness.js';
 
 const GUEST = 'SYNO.Virtualization.Guest';
 const IMAGE = 'SYNO.Virtualization.Image';
-
-async function failure(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 describe('compact style specifics', () => {
   let rig: VmmRig;

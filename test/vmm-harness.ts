@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import { DsmClient } from '../src/dsm/client.js';
+import { OperationError } from '../src/errors.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
 import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
 
@@ -35,4 +37,14 @@ export async function startRig(options: SimulatorOptions = {}, poll = { pollMs: 
 /** The guest API of a style, for counting requests in the simulator's log. */
 export function guestApi(style: (typeof STYLES)[number]): string {
   return style === 'official' ? 'SYNO.Virtualization.API.Guest' : 'SYNO.Virtualization.Guest';
+}
+
+/** The OperationError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<OperationError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(OperationError);
+  return error as OperationError;
 }

@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperationError } from '../src/errors.js';
 import type { Progress } from '../src/vmm/operations.js';
-import { STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
-
-async function failure(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
+import { failure, STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
 
 function recorder(): { progress: Progress[]; wait: { timeoutMs: number; onProgress: (p: Progress) => void } } {
   const progress: Progress[] = [];

@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperationError } from '../src/errors.js';
 import type { RecordedRequest } from '../src/simulator/index.js';
 import type { Progress } from '../src/vmm/operations.js';
-import { startRig, type VmmRig } from './vmm-harness.js';
+import { failure, startRig, type VmmRig } from './vmm-harness.js';
 
 const GUEST = 'SYNO.Virtualization.API.Guest';
 const WAIT = { timeoutMs: 10_000 };
-
-async function failure(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 function sentSince(rig: VmmRig, mark: number, method: string): RecordedRequest[] {
   return rig.sim.stats.requests.slice(mark).filter((request) => request.api === GUEST && request.method === method);

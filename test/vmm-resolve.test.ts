@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperationError } from '../src/errors.js';
 import type { SimVm } from '../src/simulator/index.js';
-import { STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
-
-async function failure(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
+import { failure, STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
 
 /** Puts a VM straight into the simulated state (DSM itself forbids duplicate names; a test may not). */
 function addVm(rig: VmmRig, id: string, name: string): SimVm {

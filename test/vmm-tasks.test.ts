@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperationError } from '../src/errors.js';
 import type { TaskId } from '../src/vmm/model.js';
 import { Vmm } from '../src/vmm/operations.js';
-import { startRig, type VmmRig } from './vmm-harness.js';
+import { failure, startRig, type VmmRig } from './vmm-harness.js';
 
 const TASK_INFO = 'SYNO.Virtualization.API.Task.Info';
-
-async function failure(promise: Promise<unknown>): Promise<OperationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OperationError);
-  return error as OperationError;
-}
 
 describe('tasks, images and inventory (official style)', () => {
   let rig: VmmRig;
