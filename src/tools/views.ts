@@ -54,13 +54,7 @@ export function toVmBrief(vm: VmSummary): VmBrief {
 }
 
 /** Host, storage and networks by name, as callers pass them back; disks and NICs without their internal ids. */
-export const vmDetails = z.object({
-  id: z.string(),
-  name: z.string(),
-  status: z.string(),
-  vcpus: z.number(),
-  ram_mb: z.number(),
-  host: z.string().optional(),
+export const vmDetails = vmBrief.extend({
   storage: z.string().optional(),
   autorun: z.string(),
   description: z.string(),
