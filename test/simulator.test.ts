@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeSimulator } from '../src/simulator/index.js';
 import type { SimulatorHandle } from '../src/simulator/index.js';
-import { fastSimulator, getApi, login, postApi, vmm } from './simulator-helpers.js';
+import { fastSimulator, getApi, login, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;
 afterEach(async () => {
