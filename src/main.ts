@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { parseCommandLine } from './command-line.js';
+import { ConfigError, loadSettings, type LoadedSettings } from './config.js';
+import { isOperationError } from './errors.js';
+import { startLifecycle } from './lifecycle.js';
+import { createLogger } from './log.js';
+import { redactText } from './safety/redact.js';
+import { closeTargetRuntimes, buildTargetRuntimes } from './runtime.js';
+import { createServer } from './server.js';
+import type { SimulatorHandle, SimulatorOptions } from './simulator/index.js';
+import { resolveTargets, simulatorTarget, type TargetConfig } from './targets.js';
+import { serveStdio } from './transports/stdio.js';
+import { usage } from './usage.js';
+
+/*
+ * The simulator and the HTTP transport (SDK Streamable HTTP, Hono) are imported only by the modes that
+ * use them: a desktop client spawns the stdio server and waits for its first answer, and loading
+ * modules it never runs was a third of that wait.
+ */
+
+/** How long calls in flight may finish after a shutdown starts, and how long the whole shutdown may take. */
+const GRACE_MS = 5_000;
+const SHUTDOWN_LIMIT_MS = 15_000;
+
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const command = parseCommandLine(argv);
+  // --help and --version may use stdout: no MCP session is running.
+  if (command.kind === 'help') return void process.stdout.write(usage(version()));
+  if (command.kind === 'version') return void process.stdout.write(`${version()}\n`);
+  const loaded = loadSettings({ flags: command.flags, env });
+  if (command.kind === 'simulator') return runSimulator(loaded);
+  return serveMcp(loaded, command.simulator, env);
+}
+
+/** `vmm-mcp simulator`: the simulated DSM alone; stdout is for people here, not JSON-RPC. */
+async function runSimulator(loaded: LoadedSettings): Promise<void> {
+  const logger = createLogger(loaded.settings.log_level);
+  const lifecycle = startLifecycle(logger);
+  const { sim_host: host, sim_port: port } = loaded.settings;
+  const { describeSimulator, startSimulator } = await import('./simulator/index.js');
+  const simulator = await startSimulator({ ...simulatorOptions(loaded), host, port, logger }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    throw new ConfigError(`${loaded.sourceOf('sim_port')} ${port}: cannot listen on ${host}:${port} (${code}); pick another port, or 0 for a free one`);
+  });
+  process.stdout.write(`${describeSimulator(simulator).join('\n')}\n`);
+  const reason = await lifecycle.signalled;
+  const { stats } = simulator;
+  logger.info(`simulator answered ${stats.requests.length} requests; logins ${stats.logins}, logouts ${stats.logouts}, sessions still open ${simulator.liveSessions}`);
+  await lifecycle.shutdown(reason, [() => simulator.close()], SHUTDOWN_LIMIT_MS);
+}
+
+/** MCP over stdio (or Streamable HTTP with --http) against the configured targets, or against an in-process simulator. */
+async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.ProcessEnv): Promise<void> {
+  const logger = createLogger(loaded.settings.log_level);
+  const lifecycle = startLifecycle(logger);
+  let simulator: SimulatorHandle | undefined;
+  let targets: TargetConfig[];
+  if (demo) {
+    const { DEMO_USER, startSimulator } = await import('./simulator/index.js');
+    simulator = await startSimulator({ ...simulatorOptions(loaded), host: '127.0.0.1', port: 0, users: [DEMO_USER], logger });
+    targets = [simulatorTarget(simulator.url, DEMO_USER, loaded)];
+    logger.info(`demo mode: simulated DSM at ${simulator.url}`);
+  } else {
+    const resolved = resolveTargets(loaded, env);
+    for (const warning of resolved.warnings) logger.warning(warning);
+    targets = resolved.targets;
+  }
+  const runtimes = buildTargetRuntimes(targets, logger);
+  const serverOptions = {
+    targets: runtimes,
+    logger,
+    ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
+  };
+  if (loaded.settings.http) {
+    const { serveHttp } = await import('./transports/serve-http.js');
+    const http = await serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
+    return lifecycle.shutdown(
+      await lifecycle.signalled,
+      [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],
+      SHUTDOWN_LIMIT_MS,
+    );
+  }
+  const server = createServer(serverOptions);
+  const serving = await serveStdio(server, logger);
+  logger.info(`serving MCP on stdio; targets: ${runtimes.map((target) => target.name).join(', ')}`);
+  const reason = await Promise.race([serving.clientGone, lifecycle.signalled]);
+  await lifecycle.shutdown(
+    reason,
+    [() => serving.close(GRACE_MS), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],
+    SHUTDOWN_LIMIT_MS,
+  );
+}
+
+function simulatorOptions({ settings }: LoadedSettings): SimulatorOptions {
+  return {
+    style: settings.sim_style,
+    dsmVersion: settings.sim_dsm === '6' ? 6 : 7,
+    ...(settings.sim_vms === undefined ? {} : { inventory: { vms: settings.sim_vms } }),
+    ...(settings.sim_task_ms === undefined ? {} : { taskDurationMs: settings.sim_task_ms }),
+    ...(settings.sim_power_ms === undefined ? {} : { powerSettleMs: settings.sim_power_ms }),
+  };
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Startup failures: one line on stderr; 2 for settings the user must fix, 1 for anything else. */
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`vmm-mcp: ${error.message}\n`);
+    process.exit(2);
+  }
+  const message = isOperationError(error)
+    ? `${error.message}${error.next === undefined ? '' : ` ${error.next}`}`
+    : `unexpected failure (please report it): ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`vmm-mcp: ${redactText(message)}\n`);
+  process.exit(1);
+}
+
+main(process.argv.slice(2), process.env).catch(fail);
