@@ -11,6 +11,7 @@ import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
 import { createDsmBackend, Vmm } from '../src/vmm/operations.js';
+import { recordOutput } from './setup/output-scan.js';
 
 /**
  * An MCP client talking in memory to a real server, whose targets talk real HTTP to simulated DSMs.
@@ -58,7 +59,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const sims = new Map<string, SimulatorHandle>();
   const targets: TargetRuntime[] = [];
   const logLines: string[] = [];
-  const logger: Logger = createLogger('debug', (line) => logLines.push(line));
+  const logger: Logger = createLogger('debug', (line) => {
+    logLines.push(line);
+    recordOutput(line);
+  });
   logger.addSink((level, message, fields) => logLines.push(`${level}: ${message} ${JSON.stringify(fields)}`));
   for (const setup of setups) {
     const sim = await startSimulator({ ...FAST, ...setup.simulator });
@@ -108,6 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close();
       for (const target of targets) await target.vmm.close();
       for (const sim of sims.values()) await sim.close();
+      if (existsSync(auditPath)) recordOutput(readFileSync(auditPath, 'utf8'));
     },
   };
 }
