@@ -81,12 +81,17 @@ function recordChildren(): void {
   syncBuiltinESMExports();
 }
 
-/** What a client sent to an in-process HTTP server and what that server answered, for the secret list. */
+/** What a client sent to an in-process HTTP server and, for a login, what DSM answered: the secret list. */
 function collectHttpCredentials(): void {
   const bodies = new WeakMap<IncomingMessage, Buffer[]>();
   const push = IncomingMessage.prototype.push;
   IncomingMessage.prototype.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
-    if (Buffer.isBuffer(chunk)) bodies.set(this, [...(bodies.get(this) ?? []), chunk]);
+    // Requests a server received have a method; answers an HTTP client received do not.
+    if (this.method && Buffer.isBuffer(chunk)) {
+      const chunks = bodies.get(this);
+      if (chunks === undefined) bodies.set(this, [chunk]);
+      else chunks.push(chunk);
+    }
     return push.call(this, chunk, encoding);
   };
   const end = ServerResponse.prototype.end;
@@ -97,15 +102,15 @@ function collectHttpCredentials(): void {
       const form = new URLSearchParams(Buffer.concat(bodies.get(request) ?? []).toString('utf8'));
       for (const key of SECRET_PARAMS) for (const params of [query, form]) addSecret(params.get(key));
       addSecret(request.headers['x-syno-token'] as string | undefined);
+      const isLogin = (query.get('api') ?? form.get('api')) === 'SYNO.API.Auth';
+      if (isLogin && (typeof args[0] === 'string' || Buffer.isBuffer(args[0]))) collectLoginSecrets(String(args[0]));
     }
-    if (typeof args[0] === 'string' || Buffer.isBuffer(args[0])) collectAnswerSecrets(String(args[0]));
     return end.apply(this, args as Parameters<typeof end>);
   } as typeof end;
 }
 
-/** Secrets in DSM's answers: a login's sid, SynoToken and device token, a 2-step refusal's token. */
-function collectAnswerSecrets(body: string): void {
-  if (!body.startsWith('{"')) return;
+/** A login's sid, SynoToken and device token, or the token of a 2-step refusal. */
+function collectLoginSecrets(body: string): void {
   let answer: { data?: unknown; error?: { errors?: unknown } };
   try {
     answer = JSON.parse(body) as typeof answer;
