@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { DirectDsm } from './direct-dsm.js';
 import { machineInfo } from './machine.js';
 import { callOk, collectGarbage, throughput, timed } from './measure.js';

@@ -7,7 +7,7 @@ import { createLogger } from './log.js';
 import { redactText } from './safety/redact.js';
 import { closeTargetRuntimes, buildTargetRuntimes } from './runtime.js';
 import { createServer } from './server.js';
-import type { SimulatorHandle, SimulatorOptions } from './simulator/index.js';
+import type { SimulatorHandle, SimulatorOptions } from './providers/synology/simulator/index.js';
 import { resolveTargets, simulatorTarget, type TargetConfig } from './targets.js';
 import { serveStdio } from './transports/stdio.js';
 import { usage } from './usage.js';
@@ -37,7 +37,7 @@ async function runSimulator(loaded: LoadedSettings): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
   const lifecycle = startLifecycle(logger);
   const { sim_host: host, sim_port: port } = loaded.settings;
-  const { describeSimulator, startSimulator } = await import('./simulator/index.js');
+  const { describeSimulator, startSimulator } = await import('./providers/synology/simulator/index.js');
   const simulator = await startSimulator({ ...simulatorOptions(loaded), host, port, logger }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
@@ -57,7 +57,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   let simulator: SimulatorHandle | undefined;
   let targets: TargetConfig[];
   if (demo) {
-    const { DEMO_USER, startSimulator } = await import('./simulator/index.js');
+    const { DEMO_USER, startSimulator } = await import('./providers/synology/simulator/index.js');
     simulator = await startSimulator({ ...simulatorOptions(loaded), host: '127.0.0.1', port: 0, users: [DEMO_USER], logger });
     targets = [simulatorTarget(simulator.url, DEMO_USER, loaded)];
     logger.info(`demo mode: simulated DSM at ${simulator.url}`);

@@ -1,4 +1,4 @@
-import { DsmClient } from './dsm/client.js';
+import { DsmClient } from './providers/synology/dsm/client.js';
 import type { Logger } from './log.js';
 import { registerSecret } from './safety/redact.js';
 import type { TargetRuntime } from './server.js';

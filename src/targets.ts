@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, type LoadedSettings, type SettingKey, type TargetEntry } from './config.js';
-import type { DsmClientOptions } from './dsm/client.js';
+import type { DsmClientOptions } from './providers/synology/dsm/client.js';
 import type { Policy } from './safety/policy.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { RecordingStdioTransport } from './e2e-harness.js';
 
 /**

@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DsmClient } from '../src/dsm/client.js';
-import { totp } from '../src/dsm/totp.js';
-import { base32Decode } from '../src/dsm/totp.js';
+import { DsmClient } from '../src/providers/synology/dsm/client.js';
+import { totp } from '../src/providers/synology/dsm/totp.js';
+import { base32Decode } from '../src/providers/synology/dsm/totp.js';
 import { OperationError } from '../src/errors.js';
 import { redactText } from '../src/safety/redact.js';
-import { DEMO_USER } from '../src/simulator/index.js';
+import { DEMO_USER } from '../src/providers/synology/simulator/index.js';
 import { capturingLogger, client, GUEST, GUEST_ACTION, guestId, onCleanup, requestsTo, simulator } from './dsm-helpers.js';
 
 const AUTH = 'SYNO.API.Auth';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeForm, encodeValue } from '../src/dsm/encoding.js';
+import { encodeForm, encodeValue } from '../src/providers/synology/dsm/encoding.js';
 import { OperationError } from '../src/errors.js';
 
 describe('DSM parameter encoding', () => {

@@ -7,7 +7,7 @@ import {
   lookupDsmError,
   SESSION_EXPIRED_CODES,
   VMM_ERRORS,
-} from '../src/dsm/error-codes.js';
+} from '../src/providers/synology/dsm/error-codes.js';
 
 const GUEST = 'SYNO.Virtualization.API.Guest';
 

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
-import { DsmClient, type DsmClientOptions } from '../src/dsm/client.js';
+import { DsmClient, type DsmClientOptions } from '../src/providers/synology/dsm/client.js';
 import { createLogger, type Logger } from '../src/log.js';
-import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 
 /** Shared set-up for the DSM client's integration tests: a simulator and a client over real HTTP, closed after each test. */
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { base32Decode, hotp, totp, totpStep } from '../src/dsm/totp.js';
+import { base32Decode, hotp, totp, totpStep } from '../src/providers/synology/dsm/totp.js';
 
 /** RFC 6238 appendix B, SHA-1 rows: the seed is the ASCII string "12345678901234567890", 8 digits. */
 const RFC_6238_SHA1 = [

@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolResultSchema, JSONRPCMessageSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { CLI, cleanEnv, finished, spawnCli, StdoutLines } from './cli-harness.js';
 import { RecordingStdioTransport } from './e2e-harness.js';
 

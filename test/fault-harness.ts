@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { DEMO_USER, type SimulatorHandle } from '../src/simulator/index.js';
+import { DEMO_USER, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 
 /**
  * The fault, fuzz and secret tests drive the built server the way an MCP client does: `dist/cli.js`

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { TOOL_DEFINITIONS } from '../src/tools/index.js';
 import { leaks, simulatorSecrets, startServer, type ServerUnderTest } from './fault-harness.js';
 import { createRandom, fuzzArguments, fuzzSeed, type FuzzVocabulary, type JsonSchema } from './fuzz-inputs.js';

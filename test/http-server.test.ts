@@ -5,7 +5,7 @@ import { buildTargetRuntimes, closeTargetRuntimes } from '../src/runtime.js';
 import type { Logger } from '../src/log.js';
 import { DEFAULT_POLICY } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
-import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { TOOL_DEFINITIONS } from '../src/tools/index.js';
 import type { HttpServerHandle } from '../src/transports/http.js';
 import { serveHttp, type HttpSettings } from '../src/transports/serve-http.js';

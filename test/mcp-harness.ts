@@ -5,11 +5,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { DsmClient } from '../src/dsm/client.js';
+import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
-import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { createDsmBackend, Vmm } from '../src/vmm/operations.js';
 import { recordOutput } from './setup/output-scan.js';
 

@@ -1,6 +1,6 @@
 import { CallToolResultSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_USER } from '../src/simulator/index.js';
+import { DEMO_USER } from '../src/providers/synology/simulator/index.js';
 import { annotationsFor, TOOL_DEFINITIONS } from '../src/tools/index.js';
 import { errorText, startHarness, structured, textOf, type Harness } from './mcp-harness.js';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../src/providers/synology/simulator/index.js';
 import { leaks } from './fault-harness.js';
 import { startHarness } from './mcp-harness.js';
 import { scanned } from './setup/output-scan.js';

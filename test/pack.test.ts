@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER } from '../src/simulator/index.js';
+import { DEMO_USER } from '../src/providers/synology/simulator/index.js';
 import { TOOL_DEFINITIONS } from '../src/tools/index.js';
 
 /**

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSettings, SETTINGS_TABLE } from '../src/config.js';
-import { startSimulator, type SimulatorHandle } from '../src/simulator/index.js';
+import { startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { TOOL_DEFINITIONS } from '../src/tools/index.js';
 import { CLI, cleanEnv } from './cli-harness.js';
 import { block, settingsTable, toolsTable } from './readme-tables.js';

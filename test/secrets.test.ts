@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimulatedUser, type SimulatorHandle } from '../src/simulator/index.js';
+import { startSimulator, type SimulatedUser, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { leaks, simulatorSecrets, startServer, startWireTap, type ServerUnderTest, type WireTap } from './fault-harness.js';
 
 /**

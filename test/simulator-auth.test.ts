@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { base32Decode, hotp, totpStep } from '../src/dsm/totp.js';
-import type { SimulatorHandle } from '../src/simulator/index.js';
+import { base32Decode, hotp, totpStep } from '../src/providers/synology/dsm/totp.js';
+import type { SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { fastSimulator, getApi, login, postApi, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatorHandle } from '../src/simulator/index.js';
+import type { SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { fastSimulator, login, until, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;

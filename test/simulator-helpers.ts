@@ -1,5 +1,5 @@
-import { startSimulator } from '../src/simulator/index.js';
-import type { SimulatorHandle, SimulatorOptions } from '../src/simulator/index.js';
+import { startSimulator } from '../src/providers/synology/simulator/index.js';
+import type { SimulatorHandle, SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 
 /** Fast defaults for tests: short power and task delays. */
 export async function fastSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeSimulator } from '../src/simulator/index.js';
-import type { SimulatorHandle } from '../src/simulator/index.js';
+import { describeSimulator } from '../src/providers/synology/simulator/index.js';
+import type { SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { fastSimulator, getApi, login, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { DsmClient } from '../src/dsm/client.js';
+import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { OperationError } from '../src/errors.js';
-import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
 
 /** A simulated DSM, the real client talking HTTP to it, and a Vmm on top: what the vmm tests run against. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../src/simulator/index.js';
+import type { RecordedRequest } from '../src/providers/synology/simulator/index.js';
 import type { Progress } from '../src/vmm/operations.js';
 import { failure, startRig, type VmmRig } from './vmm-harness.js';
 

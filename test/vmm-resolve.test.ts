@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimVm } from '../src/simulator/index.js';
+import type { SimVm } from '../src/providers/synology/simulator/index.js';
 import { failure, STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
 
 /** Puts a VM straight into the simulated state (DSM itself forbids duplicate names; a test may not). */

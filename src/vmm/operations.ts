@@ -1,7 +1,7 @@
 import { OperationError, isOperationError } from '../errors.js';
 import type { CallContext, Capability, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
-import { dsmCode } from './dsm-wire.js';
+import { dsmCode } from '../providers/synology/wire.js';
 import { type Page, type PageRequest, checkPage, nameMatcher, paginate } from './listing.js';
 import type {
   Host,
@@ -40,7 +40,7 @@ import {
   pollUntil,
 } from './wait.js';
 
-export { createDsmBackend } from './dsm-backend.js';
+export { createDsmBackend } from '../providers/synology/backend.js';
 export type { Page, PageRequest } from './listing.js';
 export type { Progress, WaitOptions, WaitOutcome } from './wait.js';
 export type { CreateImageSpec, CreateVmFromImageSpec, CreateVmOutcome, CreateVmSpec } from './provision.js';

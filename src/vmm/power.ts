@@ -1,6 +1,6 @@
 import { OperationError, isOperationError } from '../errors.js';
 import type { CallContext, VmmBackend } from './backend.js';
-import { dsmCode } from './dsm-wire.js';
+import { dsmCode } from '../providers/synology/wire.js';
 import type { Host, HostId, Ref, VmSummary } from './model.js';
 
 /** 904 "the status of the virtual machine is online": on power on, it is already up. */

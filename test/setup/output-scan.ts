@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { afterAll, expect } from 'vitest';
-import { DEMO_USER } from '../../src/simulator/index.js';
+import { DEMO_USER } from '../../src/providers/synology/simulator/index.js';
 import { leaks } from '../fault-harness.js';
 
 /*

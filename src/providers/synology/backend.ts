@@ -1,10 +1,10 @@
-import { OperationError } from '../errors.js';
-import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
-import { COMPACT_APIS, CompactDsmBackend } from './dsm-compact.js';
-import { OFFICIAL_APIS } from './dsm-backend-base.js';
-import { OfficialDsmBackend } from './dsm-official.js';
-import type { DsmCaller } from './dsm-wire.js';
-import { abortable } from './wait.js';
+import { OperationError } from '../../errors.js';
+import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import { COMPACT_APIS, CompactDsmBackend } from './compact.js';
+import { OFFICIAL_APIS } from './backend-base.js';
+import { OfficialDsmBackend } from './official.js';
+import type { DsmCaller } from './wire.js';
+import { abortable } from '../../vmm/wait.js';
 import type {
   Host,
   HostId,
@@ -20,7 +20,7 @@ import type {
   VmChanges,
   VmId,
   VmSummary,
-} from './model.js';
+} from '../../vmm/model.js';
 
 /**
  * A DSM backend that learns on first use which API family the box speaks (SYNO.API.Info discovery)

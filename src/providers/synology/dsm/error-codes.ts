@@ -1,5 +1,5 @@
-import { OperationError, type DsmErrorDetail, type ErrorKind } from '../errors.js';
-import { isSecretKey } from '../safety/redact.js';
+import { OperationError, type DsmErrorDetail, type ErrorKind } from '../../../errors.js';
+import { isSecretKey } from '../../../safety/redact.js';
 
 /**
  * Every DSM error code from the VMM API guide, scoped: the same number means different things for

@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import { silentLogger } from '../log.js';
+import type { Logger } from '../../../log.js';
+import { silentLogger } from '../../../log.js';
 
 /** An account the simulated DSM knows. */
 export interface SimulatedUser {

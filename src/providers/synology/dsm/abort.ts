@@ -1,5 +1,5 @@
-import { delayOrAbort, settleOrAbort } from '../abort.js';
-import { OperationError } from '../errors.js';
+import { delayOrAbort, settleOrAbort } from '../../../abort.js';
+import { OperationError } from '../../../errors.js';
 
 /** Cancellation helpers: every DSM call honours its caller's AbortSignal. */
 

@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { OperationError } from '../../../errors.js';
 
 /**
  * How DSM parameters travel: form or query encoded, with spaces as `%20` (the guide's examples).

@@ -1,7 +1,7 @@
-import { OperationError } from '../errors.js';
-import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
-import { DsmBackendBase, OFFICIAL_APIS } from './dsm-backend-base.js';
-import { vmSummaryFromWire } from './dsm-official.js';
+import { OperationError } from '../../errors.js';
+import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import { DsmBackendBase, OFFICIAL_APIS } from './backend-base.js';
+import { vmSummaryFromWire } from './official.js';
 import {
   type DsmCaller,
   type WireObject,
@@ -11,7 +11,7 @@ import {
   optionalText,
   requiredText,
   wireList,
-} from './dsm-wire.js';
+} from './wire.js';
 import type {
   AutorunMode,
   HostId,
@@ -29,8 +29,8 @@ import type {
   VmId,
   VmNic,
   VmSummary,
-} from './model.js';
-import { describeStyle, unsupported } from './unsupported.js';
+} from '../../vmm/model.js';
+import { describeStyle, unsupported } from '../../vmm/unsupported.js';
 
 /** The compact guest and image APIs (seed documents 000 and 001), version 1. */
 export const COMPACT_APIS = {

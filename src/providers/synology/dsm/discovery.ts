@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { OperationError } from '../../../errors.js';
 import { AUTH_API } from './error-codes.js';
 
 /**

@@ -1,8 +1,8 @@
-import { OperationError, isOperationError } from '../errors.js';
-import { VM_STATUSES, type Ref, type VmStatus } from './model.js';
+import { OperationError, isOperationError } from '../../errors.js';
+import { VM_STATUSES, type Ref, type VmStatus } from '../../vmm/model.js';
 
 /**
- * What the VMM backends need from the DSM wire client (src/dsm/client.ts `DsmClient` fits it).
+ * What the VMM backends need from the DSM wire client (`DsmClient` in ./dsm/client.ts fits it).
  * Kept structural so this layer depends on the client's contract, not on its internals.
  */
 export type DsmParams = Record<string, string | number | boolean | null | undefined | object>;

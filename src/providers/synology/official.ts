@@ -1,5 +1,5 @@
-import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
-import { DsmBackendBase, OFFICIAL_APIS } from './dsm-backend-base.js';
+import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import { DsmBackendBase, OFFICIAL_APIS } from './backend-base.js';
 import {
   type DsmCaller,
   type WireObject,
@@ -9,7 +9,7 @@ import {
   requiredText,
   vmStatusFromWire,
   wireList,
-} from './dsm-wire.js';
+} from './wire.js';
 import {
   IMAGE_TYPES,
   type AutorunMode,
@@ -28,8 +28,8 @@ import {
   type VmChanges,
   type VmId,
   type VmSummary,
-} from './model.js';
-import { unsupported } from './unsupported.js';
+} from '../../vmm/model.js';
+import { unsupported } from '../../vmm/unsupported.js';
 
 const AUTORUN_FROM_WIRE: Record<number, AutorunMode> = { 0: 'off', 1: 'last_state', 2: 'on' };
 const AUTORUN_TO_WIRE: Record<AutorunMode, number> = { off: 0, last_state: 1, on: 2 };

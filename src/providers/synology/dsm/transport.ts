@@ -1,5 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../../log.js';
 import { encodeForm, type WireValue } from './encoding.js';
 import { createTlsConnector, isTlsFailure, tlsPolicy, type TlsPolicy, type TlsSettings } from './tls.js';
 

@@ -1,4 +1,4 @@
-import type { CallContext, Capability } from './backend.js';
+import type { CallContext, Capability } from '../../vmm/backend.js';
 import {
   type DsmCaller,
   type DsmParams,
@@ -10,9 +10,9 @@ import {
   requiredText,
   wireList,
   wireObject,
-} from './dsm-wire.js';
-import type { Host, HostId, ImageId, Network, NetworkId, Storage, StorageId, Task, TaskId, VmId } from './model.js';
-import { unsupported } from './unsupported.js';
+} from './wire.js';
+import type { Host, HostId, ImageId, Network, NetworkId, Storage, StorageId, Task, TaskId, VmId } from '../../vmm/model.js';
+import { unsupported } from '../../vmm/unsupported.js';
 
 /** The documented `SYNO.Virtualization.API.*` family (VMM API guide, 2015-2019). All are version 1. */
 export const OFFICIAL_APIS = {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { OperationError } from '../errors.js';
+import { OperationError } from '../../../errors.js';
 
 /** RFC 6238 time-based one-time passwords as DSM's 2-step verification uses them: HMAC-SHA1, 6 digits, 30 s. */
 

@@ -1,7 +1,7 @@
 import { rootCertificates, TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
-import { OperationError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { OperationError } from '../../../errors.js';
+import type { Logger } from '../../../log.js';
 
 /**
  * Certificate checks for DSM, which ships a self-signed certificate. Three ways to trust it, best first:

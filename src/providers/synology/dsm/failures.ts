@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { OperationError } from '../../../errors.js';
 import { cancelled, READ_BEFORE_RETRY } from './abort.js';
 import { tlsError } from './tls.js';
 import type { WireFailure } from './transport.js';

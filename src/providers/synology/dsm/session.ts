@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { OperationError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { forgetSecret, registerSecret } from '../safety/redact.js';
+import { OperationError } from '../../../errors.js';
+import type { Logger } from '../../../log.js';
+import { forgetSecret, registerSecret } from '../../../safety/redact.js';
 import { awaitWithSignal } from './abort.js';
 import type { WireValue } from './encoding.js';
 import { AUTH_API, dsmError } from './error-codes.js';

@@ -1,5 +1,5 @@
-import { OperationError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { OperationError } from '../../../errors.js';
+import { silentLogger, type Logger } from '../../../log.js';
 import { awaitWithSignal, sleep, throwIfAborted } from './abort.js';
 import {
   assumedApi,
