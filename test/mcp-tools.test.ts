@@ -374,6 +374,44 @@ describe('write tools', () => {
   });
 });
 
+describe('backend requests per call', () => {
+  const GUEST = 'SYNO.Virtualization.API.Guest';
+
+  /** The DSM requests one tool call made, as "api method" with the guest named, if any. */
+  async function requestsOf(h: Harness, tool: string, args: Record<string, unknown>): Promise<string[]> {
+    const before = h.sim.stats.requests.length;
+    const result = await h.call(tool, args);
+    expect(result.isError, textOf(result)).not.toBe(true);
+    return h.sim.stats.requests.slice(before).map((request) => {
+      const named = request.params.guest_name === undefined ? '' : ` "${request.params.guest_name}"`;
+      return `${request.api} ${request.method}${named}`;
+    });
+  }
+
+  it('answers get_vm by name with one Guest get that names the VM', async () => {
+    const h = await open();
+    await h.call('get_vm', { vm: 'win10' });
+    expect(await requestsOf(h, 'get_vm', { vm: 'db-01' })).toEqual([`${GUEST} get "db-01"`]);
+    const id = h.sim.state.vmNamed('db-01')?.id;
+    expect(await requestsOf(h, 'get_vm', { vm: id })).toEqual([`${GUEST} get`]);
+  });
+
+  it.each([
+    ['power_on', { vm: 'win10' }],
+    ['shutdown', { vm: 'web-01' }],
+    ['update_vm', { vm: 'lab-router', description: 'Routes it all' }],
+    ['power_off', { vm: 'db-01' }],
+    ['delete_vm', { vm: 'ci runner (old)' }],
+  ])('resolves the VM of %s with that one get, and never lists the VMs', async (tool, args) => {
+    const h = await open({ policy: { destructive: 'allow' } });
+    await h.call('get_vm', { vm: 'win10' });
+    const sent = await requestsOf(h, tool, args);
+    const firstChange = sent.findIndex((request) => !request.startsWith(`${GUEST} get`));
+    expect(sent.slice(0, firstChange)).toEqual([`${GUEST} get "${args.vm}"`]);
+    expect(sent.filter((request) => request.startsWith(`${GUEST} list`))).toEqual([]);
+  });
+});
+
 describe('errors', () => {
   it('names the field and the rule when the schema rejects an argument', async () => {
     const h = await open();
@@ -395,13 +433,14 @@ describe('errors', () => {
 
   it('refuses an ambiguous name, listing the candidates with their ids', async () => {
     const h = await open();
-    const original = h.sim.state.vmNamed('win10');
-    if (original === undefined) throw new Error('win10 missing from the inventory');
-    h.sim.state.addVm({ ...original, id: 'twin-of-win10', disks: [], nics: [] });
-    const text = errorText(await h.call('get_vm', { vm: 'win10' }));
-    expect(text).toContain('2 VMs are named "win10"');
+    // VM names are unique in VMM (a VM is read by its name); image names are not.
+    const original = h.sim.state.imageNamed('debian-12-cloud');
+    if (original === undefined) throw new Error('debian-12-cloud missing from the inventory');
+    h.sim.state.images.set('twin-of-debian', { ...original, id: 'twin-of-debian' });
+    const text = errorText(await h.call('create_vm_from_image', { name: 'twin-test', image: 'debian-12-cloud' }));
+    expect(text).toContain('2 images are named "debian-12-cloud"');
     expect(text).toContain(original.id);
-    expect(text).toContain('twin-of-win10');
+    expect(text).toContain('twin-of-debian');
     expect(text).toMatch(/Next: .*id/);
   });
 

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { OperationError } from '../src/errors.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
+import type { VmmBackend } from '../src/vmm/backend.js';
 import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
 
 /** A simulated DSM, the real client talking HTTP to it, and a Vmm on top: what the vmm tests run against. */
@@ -47,4 +48,11 @@ export async function failure(promise: Promise<unknown>): Promise<OperationError
   );
   expect(error).toBeInstanceOf(OperationError);
   return error as OperationError;
+}
+
+/** The backend as one whose API cannot read a VM by name (as some providers' cannot): resolution must list. */
+export function withoutNameLookup(backend: VmmBackend): VmmBackend {
+  return new Proxy(backend, {
+    get: (target, property, receiver) => (property === 'getVmByName' ? undefined : Reflect.get(target, property, receiver)),
+  });
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimVm } from '../src/providers/synology/simulator/index.js';
-import { failure, STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
+import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
+import { failure, STYLES, guestApi, startRig, withoutNameLookup, type VmmRig } from './vmm-harness.js';
 
 /** Puts a VM straight into the simulated state (DSM itself forbids duplicate names; a test may not). */
 function addVm(rig: VmmRig, id: string, name: string): SimVm {
@@ -45,21 +46,36 @@ describe.each(STYLES)('name resolution (%s style)', (style) => {
     expect(resolved.name).toBe('web-01');
   });
 
-  it('refuses an ambiguous name and lists every candidate with its id', async () => {
-    addVm(rig, 'twin-id-a', 'twin');
-    addVm(rig, 'twin-id-b', 'twin');
-    const error = await failure(rig.vmm.resolveVm('twin'));
-    expect(error.kind).toBe('ambiguous');
-    expect(error.message).toContain('twin-id-a');
-    expect(error.message).toContain('twin-id-b');
-    expect(error.next).toMatch(/id/);
+  it('reads a VM by name with one get that names it, not a list of every VM', async () => {
+    const before = rig.sim.stats.requests.length;
+    const vm = await rig.vmm.getVm('db-01');
+    const sent = rig.sim.stats.requests.slice(before).filter((request) => request.api === guestApi(style));
+    expect(vm.id).toBe(rig.sim.state.vmNamed('db-01')?.id);
+    expect(sent.map((request) => [request.method.toLowerCase(), request.params.guest_name])).toEqual([['get', 'db-01']]);
+  });
+
+  it('resolves a VM for an action with that one get, and acts on a VM already read without reading it again', async () => {
+    const before = rig.sim.stats.requests.length;
+    const summary = await rig.vmm.resolveVm('web-01');
+    const resolving = rig.sim.stats.requests.slice(before).filter((request) => request.api === guestApi(style));
+    const vm = await rig.vmm.getVm(summary.id);
+    const afterRead = rig.sim.stats.requests.length;
+    expect(await rig.vmm.resolveVm(vm)).toBe(vm);
+    expect(resolving.map((request) => request.method.toLowerCase())).toEqual(['get']);
+    expect(rig.sim.stats.requests.length).toBe(afterRead);
   });
 
   it('answers an unknown name with not_found, close names and a pointer to list_vms', async () => {
+    const before = rig.sim.stats.requests.length;
     const error = await failure(rig.vmm.resolveVm('WEB'));
+    const sent = rig.sim.stats.requests.slice(before).filter((request) => request.api === guestApi(style));
     expect(error.kind).toBe('not_found');
     expect(error.message).toContain('"web-01"');
     expect(error.next).toContain('list_vms');
+    // The get by name misses, so the list decides (the compact list pages).
+    expect(sent[0]?.method.toLowerCase()).toBe('get');
+    expect(sent.slice(1).every((request) => request.method.toLowerCase() === 'list')).toBe(true);
+    expect(sent.length).toBeGreaterThan(1);
   });
 
   it('resolves a name that contains commas and spaces', async () => {
@@ -83,6 +99,36 @@ describe.each(STYLES)('name resolution (%s style)', (style) => {
     expect(error.kind).toBe('not_found');
     expect(error.message).toContain('storage');
     expect(error.next).toContain('list_storages');
+  });
+});
+
+describe('name resolution on a backend that cannot read a VM by name', () => {
+  let rig: VmmRig;
+  let vmm: Vmm;
+  beforeAll(async () => {
+    rig = await startRig();
+    vmm = new Vmm(withoutNameLookup(createDsmBackend(rig.client)));
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('lists the VMs once and reads the one whose name matches', async () => {
+    const before = rig.sim.stats.requests.length;
+    const vm = await vmm.getVm('db-01');
+    const sent = rig.sim.stats.requests.slice(before).filter((request) => request.api === guestApi('official'));
+    expect(vm.name).toBe('db-01');
+    expect(sent.map((request) => [request.method, request.params.guest_id])).toEqual([['list', undefined], ['get', vm.id]]);
+  });
+
+  it('refuses an ambiguous name and lists every candidate with its id', async () => {
+    addVm(rig, 'twin-id-a', 'twin');
+    addVm(rig, 'twin-id-b', 'twin');
+    const error = await failure(vmm.resolveVm('twin'));
+    expect(error.kind).toBe('ambiguous');
+    expect(error.message).toContain('twin-id-a');
+    expect(error.message).toContain('twin-id-b');
+    expect(error.next).toMatch(/id/);
   });
 });
 

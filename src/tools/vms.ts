@@ -115,7 +115,7 @@ const powerOn = defineTool({
   async run({ vm, host, wait, timeout_s }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Starts VM ${target.name}${host === undefined ? '' : ` on host ${host}`}.`);
-    const outcome = await ctx.vmm.powerOn(target.id, { host, ...(wait ? { wait: waitFor(timeout_s, ctx) } : {}) }, ctx);
+    const outcome = await ctx.vmm.powerOn(target, { host, ...(wait ? { wait: waitFor(timeout_s, ctx) } : {}) }, ctx);
     return powerAnswer(outcome, { action: 'power on', state: 'running', tool: 'power_on' }, { wait, timeout_s });
   },
 });
@@ -131,7 +131,7 @@ const shutdown = defineTool({
   async run({ vm, wait, timeout_s }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Asks the guest OS of VM ${target.name} to shut down.`);
-    const outcome = await ctx.vmm.shutdown(target.id, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
+    const outcome = await ctx.vmm.shutdown(target, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
     return powerAnswer(outcome, { action: 'shutdown', state: 'stopped', tool: 'shutdown' }, { wait, timeout_s });
   },
 });
@@ -147,7 +147,7 @@ const powerOff = defineTool({
   async run({ vm, wait, timeout_s }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Forcibly powers off VM ${target.name} now; unsaved data in the guest is lost.`);
-    const outcome = await ctx.vmm.powerOff(target.id, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
+    const outcome = await ctx.vmm.powerOff(target, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
     return powerAnswer(outcome, { action: 'power off', state: 'stopped', tool: 'power_off' }, { wait, timeout_s });
   },
 });
@@ -289,7 +289,7 @@ const updateVm = defineTool({
     const target = await ctx.vmm.getVm(vm, ctx);
     const changed = describeChanges(target, changes);
     await ctx.guard(vmSubject(target), `Changes VM ${target.name}: ${changed.join(', ') || 'nothing'}.`);
-    const updated = await ctx.vmm.updateVm(target.id, changes, ctx);
+    const updated = await ctx.vmm.updateVm(target, changes, ctx);
     return { status: 'updated' as const, message: `VM ${updated.name} changed: ${changed.join(', ')}.`, changed, vm: toVmBrief(updated) };
   },
 });
@@ -308,7 +308,7 @@ const deleteVm = defineTool({
   async run({ vm }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Deletes VM ${target.name} and its ${describeDisks(target)} permanently; this cannot be undone.`);
-    const { deleted } = await ctx.vmm.deleteVm(target.id, ctx);
+    const { deleted } = await ctx.vmm.deleteVm(target, ctx);
     return { status: 'deleted' as const, message: `VM ${deleted.name} (id ${deleted.id}) and its disks were deleted.`, deleted: { id: deleted.id, name: deleted.name } };
   },
 });

@@ -55,6 +55,13 @@ export interface VmmBackend {
 
   listVms(ctx?: CallContext): Promise<VmSummary[]>;
   getVm(id: VmId, ctx?: CallContext): Promise<Vm>;
+  /**
+   * For backends whose API reads one VM by its exact name in a single request (DSM's `Guest get` takes
+   * `guest_name`; names are unique there): the VM, or `undefined` when none was found that way. Name
+   * resolution then lists every VM and matches there, which is also all it does for backends without
+   * this method (src/vmm/operations.ts).
+   */
+  getVmByName?(name: string, ctx?: CallContext): Promise<Vm | undefined>;
   /** Power on; `host` picks where, otherwise the cluster's auto-select decides. No task is returned. */
   powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void>;
   /** Graceful ACPI shutdown. */

@@ -19,7 +19,7 @@ import { SingleFlight } from './single-flight.js';
 
 /**
  * Identical reads asked for at the same time share one backend request: 64 concurrent list_vms (or
- * name resolutions, which list the VMs) download and parse DSM's guest list once instead of 64 times,
+ * name resolutions on a backend that lists to resolve) download and parse the guest list once instead of 64 times,
  * which on 10,000 VMs is 6 MB each. Nothing is cached once a read settles. Writes are never shared;
  * each one, when it starts and when it ends, makes later reads start afresh, so a caller never gets
  * an answer that was on its way before a change it could have seen.
@@ -46,6 +46,11 @@ export class CoalescingBackend implements VmmBackend {
   }
   getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
     return this.read(`vm:${id}`, `reading VM ${id}`, ctx, (signal) => this.inner.getVm(id, { signal }));
+  }
+  getVmByName(name: string, ctx?: CallContext): Promise<Vm | undefined> {
+    const byName = this.inner.getVmByName?.bind(this.inner);
+    if (byName === undefined) return Promise.resolve(undefined);
+    return this.read(`vm-named:${name}`, `reading VM "${name}"`, ctx, (signal) => byName(name, { signal }));
   }
   listImages(ctx?: CallContext): Promise<Image[]> {
     return this.read('images', 'listing images', ctx, (signal) => this.inner.listImages({ signal }));

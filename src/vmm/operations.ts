@@ -99,9 +99,11 @@ export class Vmm {
     if (!(await this.capabilities(ctx)).has(capability)) throw unsupported(capability, this.backend.style);
   }
 
-  async resolveVm(ref: string, ctx?: CallContext): Promise<VmSummary> {
-    const byId = await this.vmById(ref, ctx);
-    if (byId !== undefined) return summaryOf(byId);
+  /** `ref` is an id or exact name, or a VM the caller has just read (the tool layer reads it for the guard). */
+  async resolveVm(ref: string | Vm, ctx?: CallContext): Promise<VmSummary> {
+    if (typeof ref !== 'string') return ref;
+    const direct = await this.vmDirectly(ref, ctx);
+    if (direct !== undefined) return summaryOf(direct);
     return resolveRef(KINDS.vm, ref, await this.backend.listVms(ctx));
   }
 
@@ -141,13 +143,13 @@ export class Vmm {
   }
 
   async getVm(ref: string, ctx?: CallContext): Promise<Vm> {
-    const byId = await this.vmById(ref, ctx);
-    if (byId !== undefined) return byId;
+    const direct = await this.vmDirectly(ref, ctx);
+    if (direct !== undefined) return direct;
     const vm = resolveRef(KINDS.vm, ref, await this.backend.listVms(ctx));
     return this.backend.getVm(vm.id, ctx);
   }
 
-  async powerOn(ref: string, options: { host?: string; wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+  async powerOn(ref: string | Vm, options: { host?: string; wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
     const vm = await this.resolveVm(ref, ctx);
     const host = options.host === undefined ? undefined : await this.resolveHost(options.host, ctx);
     let already = false;
@@ -160,19 +162,19 @@ export class Vmm {
     return this.settle(vm.id, ['running'], already, options.wait, ctx);
   }
 
-  async shutdown(ref: string, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+  async shutdown(ref: string | Vm, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
     const vm = await this.resolveVm(ref, ctx);
     const already = await this.stopping(() => this.backend.shutdown(vm.id, ctx));
     return this.settle(vm.id, ['stopped'], already, options.wait, ctx);
   }
 
-  async powerOff(ref: string, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+  async powerOff(ref: string | Vm, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
     const vm = await this.resolveVm(ref, ctx);
     const already = await this.stopping(() => this.backend.powerOff(vm.id, ctx));
     return this.settle(vm.id, ['stopped'], already, options.wait, ctx);
   }
 
-  async updateVm(ref: string, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
+  async updateVm(ref: string | Vm, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
     checkChanges(changes);
     const vm = await this.resolveVm(ref, ctx);
     if ((changes.vcpus !== undefined || changes.ram_mb !== undefined) && vm.status !== 'stopped') {
@@ -198,7 +200,7 @@ export class Vmm {
     return this.backend.getVm(vm.id, ctx);
   }
 
-  async deleteVm(ref: string, ctx?: CallContext): Promise<{ deleted: VmSummary }> {
+  async deleteVm(ref: string | Vm, ctx?: CallContext): Promise<{ deleted: VmSummary }> {
     const vm = await this.resolveVm(ref, ctx);
     try {
       await this.backend.deleteVm(vm.id, ctx);
@@ -370,10 +372,19 @@ export class Vmm {
   }
 
   /**
-   * The tool layer resolves a VM and then acts on its id, so ids come back often. A UUID-shaped
-   * reference is first tried as an id with one `get` instead of listing every VM; if DSM does not
-   * know it as an id, the usual resolution (which also matches names) decides.
+   * One request instead of listing every VM: a UUID-shaped reference is tried as an id first (an id
+   * wins over a VM named like it), then the reference as an exact name where the backend reads a VM
+   * by name. Only a miss of both lists the VMs, whose matching decides and explains a miss.
    */
+  private async vmDirectly(ref: string, ctx: CallContext | undefined): Promise<Vm | undefined> {
+    const wanted = ref.trim();
+    if (wanted === '') return undefined;
+    const byId = await this.vmById(wanted, ctx);
+    if (byId !== undefined) return byId;
+    const byName = await this.backend.getVmByName?.(wanted, ctx);
+    return byName?.name === wanted ? byName : undefined;
+  }
+
   private async vmById(ref: string, ctx: CallContext | undefined): Promise<Vm | undefined> {
     if (!UUID.test(ref)) return undefined;
     try {

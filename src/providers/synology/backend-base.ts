@@ -3,6 +3,7 @@ import {
   type DsmCaller,
   type DsmParams,
   type WireObject,
+  dsmCode,
   optionalBoolean,
   optionalNumber,
   optionalRef,
@@ -85,6 +86,20 @@ export abstract class DsmBackendBase {
 
   protected read(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
     return this.send('read', api, method, params, ctx);
+  }
+
+  /**
+   * A read that names its object (a guest by name): DSM's refusal means it knows no such object. The
+   * guide gives no code of its own for that (the simulator answers 401, bad parameter); whatever the
+   * code, the caller falls back to a list, which reports any failure that is not about the name.
+   */
+  protected async readIfKnown(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject | undefined> {
+    try {
+      return await this.read(api, method, params, ctx);
+    } catch (error) {
+      if (dsmCode(error) === undefined) throw error;
+      return undefined;
+    }
   }
 
   protected write(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {

@@ -60,6 +60,10 @@ class DiscoveringDsmBackend implements VmmBackend {
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
     return (await this.backend(ctx)).getVm(id, ctx);
   }
+  async getVmByName(name: string, ctx?: CallContext): Promise<Vm | undefined> {
+    const backend = await this.backend(ctx);
+    return backend.getVmByName === undefined ? undefined : backend.getVmByName(name, ctx);
+  }
   async powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).powerOn(id, host, ctx);
   }

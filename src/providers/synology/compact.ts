@@ -40,6 +40,8 @@ export const COMPACT_APIS = {
 
 /** Asked per page; DSM may answer fewer (its default is 100), and paging follows what it answers. */
 const PAGE_LIMIT = 1000;
+/** Get's extra fields: vNICs and disks with their storage. */
+const GET_ADDITIONAL = 'network,storage';
 
 /**
  * Hosts, storages, networks and tasks have no compact API: they come from the official family when
@@ -68,19 +70,13 @@ export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
   }
 
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
-    const guest = await this.read(COMPACT_APIS.guest, 'Get', { guest_id: id, additional: 'network,storage' }, ctx);
-    const what = `guest ${id}`;
-    const wireNics = wireList(guest, 'network', what);
-    const vm: Vm = {
-      ...vmSummaryFromWire(guest, what),
-      description: optionalText(guest, 'description') ?? '',
-      autorun: compactAutorunFromWire(optionalNumber(guest, 'autorun')),
-      disks: compactDisks(guest, what),
-      nics: compactNics(wireNics, await this.networkIdsFor(wireNics, ctx)),
-    };
-    const storage = optionalRef<StorageId>(guest, 'storage_id', 'storage_name');
-    if (storage !== undefined) vm.storage = storage;
-    return vm;
+    const guest = await this.read(COMPACT_APIS.guest, 'Get', { guest_id: id, additional: GET_ADDITIONAL }, ctx);
+    return this.vmFromWire(guest, `guest ${id}`, ctx);
+  }
+
+  async getVmByName(name: string, ctx?: CallContext): Promise<Vm | undefined> {
+    const guest = await this.readIfKnown(COMPACT_APIS.guest, 'Get', { guest_name: name, additional: GET_ADDITIONAL }, ctx);
+    return guest === undefined ? undefined : this.vmFromWire(guest, `guest "${name}"`, ctx);
   }
 
   async powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {
@@ -153,6 +149,20 @@ export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
 
   async deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
     await this.write(COMPACT_APIS.image, 'Delete', { image_id: id }, ctx);
+  }
+
+  private async vmFromWire(guest: WireObject, what: string, ctx: CallContext | undefined): Promise<Vm> {
+    const wireNics = wireList(guest, 'network', what);
+    const vm: Vm = {
+      ...vmSummaryFromWire(guest, what),
+      description: optionalText(guest, 'description') ?? '',
+      autorun: compactAutorunFromWire(optionalNumber(guest, 'autorun')),
+      disks: compactDisks(guest, what),
+      nics: compactNics(wireNics, await this.networkIdsFor(wireNics, ctx)),
+    };
+    const storage = optionalRef<StorageId>(guest, 'storage_id', 'storage_name');
+    if (storage !== undefined) vm.storage = storage;
+    return vm;
   }
 
   /**

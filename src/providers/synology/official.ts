@@ -65,6 +65,11 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
     return vmFromWire(data, `guest ${id}`);
   }
 
+  async getVmByName(name: string, ctx?: CallContext): Promise<Vm | undefined> {
+    const data = await this.readIfKnown(OFFICIAL_APIS.guest, 'get', { guest_name: name, additional: true }, ctx);
+    return data === undefined ? undefined : vmFromWire(data, `guest "${name}"`);
+  }
+
   async powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {
     await this.write(OFFICIAL_APIS.action, 'poweron', { guest_id: id, host_id: host }, ctx);
   }
