@@ -12,7 +12,9 @@ import { StdioServer } from './stdio-server.js';
  * goals). Everything runs against simulators on 127.0.0.1 with no injected latency.
  */
 
-const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** `VMM_BENCH_CLI` measures another build (an older checkout's dist/cli.js) with this same harness. */
+const CLI_PATH = process.env.VMM_BENCH_CLI ?? fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const FLOOR_PATH = fileURLToPath(new URL('./floor-server.js', import.meta.url));
 const OVERHEAD_WARMUP = 100;
 const OVERHEAD_SAMPLES = 400;
 const THROUGHPUT_MS = 1500;
@@ -58,40 +60,65 @@ function firstVm(simulator: SimulatorHandle): { id: string; name: string } {
   return { id: vm.id, name: vm.name };
 }
 
-/** get_vm through MCP against the official-style `Guest get` sent directly, interleaved so drift hits both. */
+async function requestsPerCall(sim: SimulatorHandle, call: () => Promise<unknown>): Promise<number> {
+  const before = sim.stats.requests.length;
+  for (let i = 0; i < 10; i++) await call();
+  return (sim.stats.requests.length - before) / 10;
+}
+
+/**
+ * get_vm through MCP against the official-style `Guest get` sent directly, and a trivial tool of a bare
+ * SDK server (the floor every SDK server pays), interleaved so drift hits all of them alike.
+ */
 async function overhead(sim: SimulatorHandle, server: StdioServer) {
   const vm = firstVm(sim);
   const direct = new DirectDsm(sim.url);
   await direct.login(DEMO_USER.account, DEMO_USER.password, DIRECT_SESSION);
+  const floor = new StdioServer(FLOOR_PATH, { env: { PATH: process.env.PATH } });
+  await floor.initialize();
   const viaMcp = (ref: string) => callOk(server, 'get_vm', { vm: ref });
   const viaHttp = () => direct.call('SYNO.Virtualization.API.Guest', 'get', { guest_id: vm.id });
+  const viaFloor = () => callOk(floor, 'ping_tool', {});
   for (let i = 0; i < OVERHEAD_WARMUP; i++) {
     await viaMcp(vm.id);
+    await viaMcp(vm.name);
     await viaHttp();
+    await viaFloor();
   }
   collectGarbage();
   const mcpById: number[] = [];
   const mcpByName: number[] = [];
   const http: number[] = [];
+  const sdkFloor: number[] = [];
   for (let i = 0; i < OVERHEAD_SAMPLES; i++) {
     mcpById.push((await timed(() => viaMcp(vm.id))).ms);
     http.push((await timed(viaHttp)).ms);
-    if (i % 4 === 0) mcpByName.push((await timed(() => viaMcp(vm.name))).ms);
+    sdkFloor.push((await timed(viaFloor)).ms);
+    if (i % 2 === 0) mcpByName.push((await timed(() => viaMcp(vm.name))).ms);
   }
-  const before = sim.stats.requests.length;
-  for (let i = 0; i < 10; i++) await viaMcp(vm.id);
-  const backendRequestsPerCall = (sim.stats.requests.length - before) / 10;
+  const byId = await requestsPerCall(sim, () => viaMcp(vm.id));
+  const byName = await requestsPerCall(sim, () => viaMcp(vm.name));
   await direct.close();
+  await floor.close();
   const mcp = summarize(mcpById);
+  const named = summarize(mcpByName);
   const baseline = summarize(http);
+  const floorMs = summarize(sdkFloor);
+  const added = mcp.median - baseline.median;
+  const addedByName = named.median - baseline.median;
   return {
     get_vm_mcp_ms: mcp,
-    get_vm_by_name_mcp_ms: summarize(mcpByName),
+    get_vm_by_name_mcp_ms: named,
     guest_get_direct_http_ms: baseline,
+    sdk_floor_trivial_tool_ms: floorMs,
     ratio_median: round(mcp.median / baseline.median, 2),
-    added_median_ms: round(mcp.median - baseline.median),
+    added_median_ms: round(added),
     added_p99_ms: round(mcp.p99 - baseline.p99),
-    backend_requests_per_get_vm: backendRequestsPerCall,
+    added_by_name_median_ms: round(addedByName),
+    added_over_sdk_floor: round(added / floorMs.median, 2),
+    added_by_name_over_sdk_floor: round(addedByName / floorMs.median, 2),
+    backend_requests_per_get_vm: byId,
+    backend_requests_per_get_vm_by_name: byName,
   };
 }
 
@@ -141,13 +168,39 @@ async function scale(bigSim: SimulatorHandle, server: StdioServer) {
     return summarize(ms, 2);
   };
   const named = firstVm(bigSim);
+  const list = await listAgainstDirect(bigSim, server, { name: named.name.slice(0, -1) });
   return {
     inventory_vms: bigSim.state.vms.size,
-    list_vms_name_substring_ms: await sample({ name: named.name.slice(0, -1) }),
+    list_vms_name_substring_ms: list.mcp,
+    guest_list_direct_http_ms: list.direct,
+    list_vms_name_substring_over_direct: round(list.mcp.median / list.direct.median, 2),
     list_vms_name_glob_ms: await sample({ name: `${named.name.slice(0, 4)}*5` }),
     list_vms_default_ms: await sample({}),
     get_vm_by_name_ms: await sample({ vm: named.name }, 'get_vm'),
   };
+}
+
+/**
+ * list_vms with a name filter against the request it needs (the guest list as the server asks for it),
+ * sent directly and parsed with JSON.parse, interleaved.
+ */
+async function listAgainstDirect(bigSim: SimulatorHandle, server: StdioServer, args: Record<string, unknown>) {
+  const direct = new DirectDsm(bigSim.url);
+  await direct.login(DEMO_USER.account, DEMO_USER.password, DIRECT_SESSION);
+  const viaMcp = () => callOk(server, 'list_vms', args);
+  const viaHttp = () => direct.call('SYNO.Virtualization.API.Guest', 'list', { additional: 'true' });
+  for (let i = 0; i < 3; i++) {
+    await viaMcp();
+    await viaHttp();
+  }
+  const mcp: number[] = [];
+  const http: number[] = [];
+  for (let i = 0; i < SCALE_SAMPLES; i++) {
+    mcp.push((await timed(viaMcp)).ms);
+    http.push((await timed(viaHttp)).ms);
+  }
+  await direct.close();
+  return { mcp: summarize(mcp, 2), direct: summarize(http, 2) };
 }
 
 /** wait_task on a task that takes a minute: how often the server asks the backend, how often it reports. */
@@ -212,7 +265,27 @@ function listAnswerParts(answer: Record<string, unknown> | undefined) {
   };
 }
 
+/**
+ * `--call-path`: only the per-call figures (overhead and the 10,000-VM list), for profiling and for
+ * comparing two builds back to back without the minute-long sections.
+ */
+async function callPathOnly(): Promise<void> {
+  const machine = machineInfo();
+  const sim = await simulator();
+  const server = await startedServer(sim);
+  const overheadFigures = await overhead(sim, server);
+  const bigSim = await simulator({ inventory: { vms: BIG_INVENTORY } });
+  const bigServer = await startedServer(bigSim);
+  const scaleFigures = await scale(bigSim, bigServer);
+  const rss = { main_server: round(server.peakRssMb(), 1), big_inventory_server: round(bigServer.peakRssMb(), 1) };
+  for (const s of [server, bigServer]) await s.close();
+  for (const s of [sim, bigSim]) await s.close();
+  const report = { machine, tool_call_overhead: overheadFigures, scale_10000_vms: scaleFigures, peak_rss_mb: rss };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--call-path')) return callPathOnly();
   const began = performance.now();
   const machine = machineInfo();
 

@@ -27,7 +27,7 @@ export type WireObject = Record<string, unknown>;
 
 /** DSM answers are JSON of loosely known shape; these readers turn surprises into clear protocol errors. */
 export function wireObject(value: unknown, what: string): WireObject {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as WireObject;
+  if (isWireObject(value)) return value;
   throw new OperationError('protocol', `DSM answered ${what} with ${describe(value)} where an object was expected`, {
     next: 'check that the URL points at a DSM with Virtual Machine Manager installed',
   });
@@ -39,7 +39,12 @@ export function wireList(parent: WireObject, field: string, what: string): WireO
   if (!Array.isArray(value)) {
     throw new OperationError('protocol', `DSM answered ${what} with ${describe(value)} in "${field}" where a list was expected`);
   }
-  return value.map((item) => wireObject(item, `${what} (an entry of "${field}")`));
+  // The description is built only for a bad entry: a list of 10,000 guests would otherwise make 10,000 strings.
+  return value.map((item) => (isWireObject(item) ? item : wireObject(item, `${what} (an entry of "${field}")`)));
+}
+
+function isWireObject(value: unknown): value is WireObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export function requiredText(entry: WireObject, field: string, what: string): string {
