@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../src/providers/synology/dsm/totp.js';
 import type { SimulatorHandle } from '../src/providers/synology/simulator/index.js';
-import { fastSimulator, getApi, login, postApi, vmm } from './simulator-helpers.js';
+import { clockOf, fastSimulator, getApi, login, postApi, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;
 afterEach(async () => {
@@ -150,11 +150,12 @@ describe('simulator session expiry', () => {
     expect((await vmm(sim, 'never-issued', HOSTS, 'list')).error?.code).toBe(119);
   });
 
-  it('answers the expiry code to a session idle beyond its lifetime (106 when configured)', async () => {
+  it('answers the expiry code to a session idle beyond its lifetime, and not a moment before (106 when configured)', async () => {
     sim = await fastSimulator({ sessionTtlMs: 40, expiryCode: 106 });
     const sid = await login(sim);
+    clockOf(sim).advance(40);
     expect((await vmm(sim, sid, HOSTS, 'list')).success).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    clockOf(sim).advance(41);
     expect((await vmm(sim, sid, HOSTS, 'list')).error?.code).toBe(106);
   });
 

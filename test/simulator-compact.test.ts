@@ -55,7 +55,7 @@ describe('simulator compact style', () => {
     const sid = await login(sim);
     const started = await vmm(sim, sid, GUEST, 'PowerOn', { guest_name: 'win10' });
     const taskId = started.data.task_id as string;
-    const task = await until(() => vmm(sim!, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
+    const task = await until(sim!, () => vmm(sim!, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
     expect(task.data.finish).toBe(true);
     expect(sim.state.vmNamed('win10')?.status).toBe('running');
     expect((await vmm(sim, sid, GUEST, 'PowerOn', { guest_name: 'win10' })).error?.code).toBe(904);
@@ -65,7 +65,7 @@ describe('simulator compact style', () => {
     sim = await fastSimulator({ style: 'compact' });
     const sid = await login(sim);
     await vmm(sim, sid, GUEST, 'PowerOff', { guest_name: 'web-01', force: 'true' });
-    await until(() => vmm(sim!, sid, GUEST, 'Get', { guest_name: 'web-01' }), (answer) => answer.data.status === 'stopped');
+    await until(sim!, () => vmm(sim!, sid, GUEST, 'Get', { guest_name: 'web-01' }), (answer) => answer.data.status === 'stopped');
     expect(sim.state.vmNamed('web-01')?.status).toBe('shutdown');
     expect((await vmm(sim, sid, GUEST, 'Shutdown', { guest_name: 'web-01' })).error?.code).toBe(907);
   });
@@ -86,7 +86,7 @@ describe('simulator compact style', () => {
     const vm = sim.state.vmNamed('win10')!;
     const created = await vmm(sim, sid, IMAGE, 'Create', { guest_id: vm.id, image_name: 'win10 golden', auto_clean_task: 'false' });
     expect(created.data.image_id).toMatch(/^[0-9a-f-]{36}$/);
-    const task = await until(() => vmm(sim!, sid, TASK, 'get', { task_id: created.data.task_id }), (answer) => answer.data.finish === true);
+    const task = await until(sim!, () => vmm(sim!, sid, TASK, 'get', { task_id: created.data.task_id }), (answer) => answer.data.finish === true);
     expect(task.data.task_info).toMatchObject({ image_id: created.data.image_id, progress: 100 });
     const list = await vmm(sim, sid, IMAGE, 'List', { limit: '10' });
     const image = list.data.images.find((item: { image_id: string }) => item.image_id === created.data.image_id);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../src/providers/synology/simulator/index.js';
-import { fastSimulator, login, until, vmm } from './simulator-helpers.js';
+import { clockOf, fastSimulator, login, until, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;
 afterEach(async () => {
@@ -68,13 +68,13 @@ describe('simulator official guests', () => {
     expect(storage.used_mb).toBe(usedBefore + 10240);
     expect((await vmm(sim, sid, TASK, 'list')).data.task_ids).toContain(taskId);
 
-    const done = await until(() => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
+    const done = await until(sim, () => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
     expect(done.data.task_info).toEqual({ auto_clean_task: true, progress: 100, status: 'create', guest_id: early.data.task_info.guest_id });
     const guest = await vmm(sim, sid, GUEST, 'get', { guest_id: done.data.task_info.guest_id });
     expect(guest.data).toMatchObject({ guest_name: 'app-01', status: 'shutdown', vdisks: [expect.objectContaining({ vdisk_size: 10240 })] });
     expect(guest.data.vnics[0]).toMatchObject({ network_name: 'Lab Network', mac: expect.stringMatching(/^02:11:32:/) });
 
-    const cleaned = await until(() => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.error?.code === 1000);
+    const cleaned = await until(sim, () => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.error?.code === 1000);
     expect(cleaned.error?.code).toBe(1000);
   });
 
@@ -82,8 +82,8 @@ describe('simulator official guests', () => {
     const { sim, sid } = await started();
     const created = await vmm(sim, sid, GUEST, 'create', createParams('kept', { auto_clean_task: 'false' }));
     const taskId = created.data.task_id as string;
-    await until(() => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(sim, () => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
+    clockOf(sim).advance(10 * sim.options.taskCleanMs);
     expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).data.finish).toBe(true);
     expect((await vmm(sim, sid, TASK, 'clear', { task_id: taskId })).success).toBe(true);
     expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).error?.code).toBe(1000);
@@ -163,7 +163,7 @@ describe('simulator official power actions', () => {
     const { sim, sid } = await started();
     expect(await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'win10' })).toEqual({ success: true });
     expect((await vmm(sim, sid, GUEST, 'get', { guest_name: 'win10' })).data).toMatchObject({ status: 'booting', host_name: 'nas-02' });
-    const running = await until(() => vmm(sim, sid, GUEST, 'get', { guest_name: 'win10' }), (answer) => answer.data.status === 'running');
+    const running = await until(sim, () => vmm(sim, sid, GUEST, 'get', { guest_name: 'win10' }), (answer) => answer.data.status === 'running');
     expect(running.data.status).toBe('running');
     expect(sim.state.hostNamed('nas-02')).toMatchObject({ reserved_cpu: 3, reserved_ram_mb: 3072 });
     expect((await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'win10' })).error?.code).toBe(904);
@@ -187,7 +187,7 @@ describe('simulator official power actions', () => {
     const { sim, sid } = await started();
     expect((await vmm(sim, sid, ACTION, 'shutdown', { guest_name: 'lab-router' })).success).toBe(true);
     expect(sim.state.vmNamed('lab-router')?.status).toBe('shutting_down');
-    await until(async () => sim.state.vmNamed('lab-router')?.status, (status) => status === 'shutdown');
+    await until(sim, async () => sim.state.vmNamed('lab-router')?.status, (status) => status === 'shutdown');
     expect(sim.state.hostNamed('nas-02')).toMatchObject({ reserved_cpu: 0, reserved_ram_mb: 0 });
     expect((await vmm(sim, sid, ACTION, 'shutdown', { guest_name: 'lab-router' })).error?.code).toBe(907);
     expect((await vmm(sim, sid, ACTION, 'poweroff', { guest_name: 'lab-router' })).error?.code).toBe(907);
@@ -220,7 +220,7 @@ describe('simulator official images', () => {
     const first = await vmm(sim, sid, TASK, 'get', { task_id: taskId });
     expect(first.data.task_info.image_id).toMatch(/^[0-9a-f-]{36}$/);
     expect((await vmm(sim, sid, IMAGE, 'create', { image_name: 'rocky-9', type: 'iso', ds_file_path: '/images/x.iso', storage_names: JSON.stringify([STORAGE_1]) })).error?.code).toBe(403);
-    await until(() => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
+    await until(sim, () => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
     expect(sim.state.images.get(first.data.task_info.image_id)).toMatchObject({ name: 'rocky-9', type: 'disk' });
     expect((await vmm(sim, sid, IMAGE, 'delete', { image_name: 'rocky-9' })).success).toBe(true);
     expect(sim.state.imageNamed('rocky-9')).toBeUndefined();

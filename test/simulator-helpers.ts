@@ -1,9 +1,19 @@
 import { startSimulator } from '../src/providers/synology/simulator/index.js';
 import type { SimulatorHandle, SimulatorOptions } from '../src/providers/synology/simulator/index.js';
+import { ManualClock } from './manual-clock.js';
 
-/** Fast defaults for tests: short power and task delays. */
+/**
+ * Short power and task delays on a clock that stands still until the test moves it (`until`, or
+ * `clockOf(sim).advance`): what a test sees between two requests never depends on the machine's speed.
+ */
 export async function fastSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
-  return startSimulator({ powerSettleMs: 30, taskDurationMs: 60, taskCleanMs: 60, ...options });
+  return startSimulator({ powerSettleMs: 30, taskDurationMs: 60, taskCleanMs: 60, clock: new ManualClock(), ...options });
+}
+
+export function clockOf(sim: SimulatorHandle): ManualClock {
+  const { clock } = sim.options;
+  if (!(clock instanceof ManualClock)) throw new Error('this simulator runs on the real clock');
+  return clock;
 }
 
 export interface DsmAnswer {
@@ -42,11 +52,13 @@ export async function vmm(sim: SimulatorHandle, sid: string, api: string, method
   return postApi(sim, 'entry.cgi', { api, version: '1', method, _sid: sid, ...params });
 }
 
-export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/** Probes, moving the simulator's clock on 10 ms between probes, until `done` or `timeoutMs` of its time passed. */
+export async function until<T>(sim: SimulatorHandle, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const clock = clockOf(sim);
+  const deadline = clock.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (done(value) || clock.now() > deadline) return value;
+    clock.advance(10);
   }
 }

@@ -23,6 +23,7 @@ export type { SimDisk, SimHost, SimImage, SimNetwork, SimNic, SimStorage, SimTas
 export { DEMO_USER } from './options.js';
 export type { HostSpec, ImageSpec, InventoryOptions, SimulatedUser, SimulatorOptions, StorageSpec } from './options.js';
 export { SimulatorState } from './state.js';
+export type { SimulatorClock } from './timers.js';
 
 export interface SimulatorHandle {
   /** e.g. http://127.0.0.1:41234 */
@@ -43,7 +44,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const state = new SimulatorState();
   const ids = new IdSource(resolved.inventory.seed ?? 1);
   buildInventory(state, ids, resolved.inventory);
-  const timers = new Timers();
+  const timers = new Timers(resolved.clock);
   const sessions = new SessionStore(resolved.sessionTtlMs, resolved.expiryCode);
   const sim: Simulator = {
     options: resolved,

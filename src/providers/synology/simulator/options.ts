@@ -1,5 +1,6 @@
 import type { Logger } from '../../../log.js';
 import { silentLogger } from '../../../log.js';
+import { REAL_CLOCK, type SimulatorClock } from './timers.js';
 
 /** An account the simulated DSM knows. */
 export interface SimulatedUser {
@@ -78,6 +79,8 @@ export interface SimulatorOptions {
   port?: number;
   /** Where unexpected simulator failures are reported (default: silent). */
   logger?: Logger;
+  /** Time for sessions, power transitions and tasks (default: the real clock); tests pass one they move by hand. */
+  clock?: SimulatorClock;
 }
 
 export interface ResolvedOptions {
@@ -94,6 +97,7 @@ export interface ResolvedOptions {
   host: string;
   port: number;
   logger: Logger;
+  clock: SimulatorClock;
 }
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions {
@@ -111,5 +115,6 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     logger: options.logger ?? silentLogger,
+    clock: options.clock ?? REAL_CLOCK,
   };
 }

@@ -114,7 +114,7 @@ function versionRange(sim: Simulator, api: string, definition: ApiDefinition, cg
 }
 
 function requireSession(sim: Simulator, faults: Faults, sid: string | undefined): Session {
-  const lookup = sim.sessions.use(sid, Date.now());
+  const lookup = sim.sessions.use(sid, sim.timers.now());
   if (lookup.session === undefined) throw new DsmFailure(lookup.code);
   if (faults.sessionShouldExpire()) {
     sim.sessions.expire(lookup.session);

@@ -20,7 +20,7 @@ export class TaskBoard {
       id: this.ids.taskId(kind),
       kind,
       status,
-      started_at: Date.now(),
+      started_at: this.timers.now(),
       duration_ms: durationMs,
       finished_at: undefined,
       auto_clean: autoClean,
@@ -32,7 +32,7 @@ export class TaskBoard {
 
   finish(task: SimTask): void {
     if (task.finished_at !== undefined) return;
-    task.finished_at = Date.now();
+    task.finished_at = this.timers.now();
     if (task.auto_clean) this.timers.after(this.cleanMs, () => this.state.tasks.delete(task.id));
   }
 

@@ -26,7 +26,7 @@ export class AuthApi {
     if (user === undefined || user.password !== password) throw new DsmFailure(400);
     if (user.disabled === true) throw new DsmFailure(401);
     if (user.permissionDenied === true) throw new DsmFailure(402);
-    const now = Date.now();
+    const now = sim.timers.now();
     this.checkSecondFactor(user, params.string('otp_code'), params.string('device_id'), now);
 
     const session = sim.sessions.open(account, params.string('session') ?? '', params.string('enable_syno_token') === 'yes', now);
