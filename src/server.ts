@@ -24,6 +24,8 @@ export interface ServerOptions {
   confirmTtlMs?: number;
   /** How long a confirmation form waits for the human (default 3 minutes). */
   elicitationTimeoutMs?: number;
+  /** The time confirm_token lifetimes are measured in (default Date.now); tests pass a clock they move. */
+  now?: () => number;
 }
 
 const VERSION = readPackageVersion();
@@ -35,7 +37,11 @@ export function createServer(options: ServerOptions): McpServer {
   const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets) });
   const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
-  const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
+  const guard = new SafetyGuard({
+    confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS,
+    elicitationTimeoutMs,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 
   registerTools(server, TOOL_DEFINITIONS, { targets, guard, audit, logger, elicitationTimeoutMs });
   registerResources(server, targets);

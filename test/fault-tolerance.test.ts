@@ -137,9 +137,9 @@ describe('dropped connections and HTTP 5xx', () => {
 
 describe('a backend slower than the request timeout', () => {
   it('answers a clear timeout error, keeps serving meanwhile, and works again once the backend is fast', async () => {
-    const { sim, mcp } = await start({}, { VMM_TIMEOUT_MS: '200' });
+    const { sim, mcp } = await start({}, { VMM_TIMEOUT_MS: '1000' });
     await mcp.call('list_vms', {});
-    sim.faults.latencyMs = 1_000;
+    sim.faults.latencyMs = 5_000;
     const order: string[] = [];
     const slow = mcp.call('get_vm', { vm: 'web-01' }).then((answer) => {
       order.push('slow call answered');

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   prepareClient?: (client: Client) => void;
   confirmTtlMs?: number;
   elicitationTimeoutMs?: number;
+  /** The server's clock for confirm_token lifetimes. */
+  now?: () => number;
 }
 
 export interface Harness {
@@ -78,6 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     auditLogPath: auditPath,
     ...(options.confirmTtlMs === undefined ? {} : { confirmTtlMs: options.confirmTtlMs }),
     ...(options.elicitationTimeoutMs === undefined ? {} : { elicitationTimeoutMs: options.elicitationTimeoutMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: options.clientCapabilities ?? {} });
   options.prepareClient?.(client);

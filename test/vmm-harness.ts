@@ -17,9 +17,12 @@ export interface VmmRig {
 
 export const STYLES = ['official', 'compact'] as const;
 
-/** Short delays keep tests fast, yet long enough that a poll sees the transitional statuses; polls start at 10 ms. */
+/**
+ * Polls start at 10 ms; power transitions and tasks last half a second, so that the first poll sees the
+ * transitional status even when a loaded machine delays it by hundreds of milliseconds.
+ */
 export async function startRig(options: SimulatorOptions = {}, poll = { pollMs: 10, maxPollMs: 40 }): Promise<VmmRig> {
-  const sim = await startSimulator({ powerSettleMs: 150, taskDurationMs: 150, ...options });
+  const sim = await startSimulator({ powerSettleMs: 500, taskDurationMs: 500, ...options });
   const client = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password });
   const vmm = new Vmm(createDsmBackend(client), poll);
   return {
