@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/providers/synology/simulator/index.js';
 import { leaks } from './fault-harness.js';
 import { startHarness } from './mcp-harness.js';
-import { scanned } from './setup/output-scan.js';
+import { scanned, withStderrMuted } from './setup/output-scan.js';
 
 /*
  * The scan that ends every test file (test/setup/output-scan.ts) is only worth something if it sees the
@@ -43,7 +43,7 @@ describe('the suite-wide output scan', () => {
     } finally {
       await harness.close();
     }
-    process.stderr.write('a line on stderr\n');
+    withStderrMuted(() => process.stderr.write('a line on stderr\n'));
     expect(scanned().outputs).toContain('a line on stderr\n');
   });
 

@@ -48,12 +48,29 @@ function recordClientMessages(): void {
   };
 }
 
+type Write = (...args: unknown[]) => boolean;
+
+/** Where this process's stderr writes go once recorded: the terminal, except while a test mutes it. */
+let passStderr: Write | undefined;
+
 function recordStderr(): void {
-  const write = process.stderr.write.bind(process.stderr) as (...args: unknown[]) => boolean;
+  const write = process.stderr.write.bind(process.stderr) as Write;
+  passStderr = write;
   process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
     outputs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return write(chunk, ...rest);
+    return (passStderr ?? write)(chunk, ...rest);
   }) as typeof process.stderr.write;
+}
+
+/** Runs `write` with this process's stderr recorded but not shown: for the scan's own test of stderr. */
+export function withStderrMuted(write: () => void): void {
+  const shown = passStderr;
+  passStderr = () => true;
+  try {
+    write();
+  } finally {
+    passStderr = shown;
+  }
 }
 
 /** Reads a child's output as it arrives (the stream's own readers are untouched). */
