@@ -62,4 +62,4 @@ function buildLogger(minLevel: LogLevel, write: (line: string) => void, parent: 
 }
 
 /** For tests and library use: a logger that prints nothing. */
-export const silentLogger: Logger = createLogger('error', () => {});
+export const silentLogger: Logger = createLogger('error', () => undefined);

@@ -27,7 +27,7 @@ describe('logger', () => {
   });
 
   it("removing a child's sink stops both its own lines and the parent's", () => {
-    const root = createLogger('error', () => {});
+    const root = createLogger('error', () => undefined);
     const child = root.child();
     const { lines, sink } = recorder();
     const remove = child.addSink(sink);

@@ -281,13 +281,13 @@ describe('SafetyGuard: elicitation', () => {
   });
 
   it('refuses when the user does not answer in time', async () => {
-    const elicit: Elicit = () => new Promise(() => {});
+    const elicit: Elicit = () => new Promise(() => undefined);
     const guard = new SafetyGuard({ elicitationTimeoutMs: 20 });
     expect(refusal(await guard.check(powerOff({ elicit }))).message).toContain('did not answer within');
   });
 
   it('stops waiting for the user when the request is cancelled', async () => {
-    const elicit: Elicit = () => new Promise(() => {});
+    const elicit: Elicit = () => new Promise(() => undefined);
     const controller = new AbortController();
     const pending = new SafetyGuard().check(powerOff({ elicit, signal: controller.signal }));
     controller.abort();
