@@ -101,11 +101,14 @@ function undescribedFields(schema: Schema, path = ''): string[] {
 }
 
 describe('published input schemas', () => {
-  it('describe every field of every tool, nested ones included, with one target and with several', async () => {
+  it('describe and type every field of every tool, nested ones included, with one target and with several', async () => {
     for (const targets of [[{ name: 'nas' }], [{ name: 'nas' }, { name: 'lab' }]]) {
       harness = await startHarness({ targets });
       const { tools } = await harness.client.listTools();
-      for (const tool of tools) expect(undescribedFields(tool.inputSchema as Schema), tool.name).toEqual([]);
+      for (const tool of tools) {
+        expect(undescribedFields(tool.inputSchema as Schema), tool.name).toEqual([]);
+        expect(untypedNodes(tool.inputSchema as Schema), tool.name).toEqual([]);
+      }
       await harness.close();
       harness = undefined;
     }
