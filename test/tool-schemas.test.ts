@@ -193,10 +193,12 @@ describe('published output schemas', () => {
     expect((await confirmAndRun('delete_vm', { vm: 'schema-renamed' })).status).toBe('deleted');
     expect((await confirmAndRun('delete_image', { image: 'schema-image' })).status).toBe('deleted');
 
+    // A tool added to the catalog fails here until this walk calls it.
     const { tools } = await harness.client.listTools();
-    expect([...checked.validated.keys()].sort()).toEqual(tools.map((tool) => tool.name).sort());
+    const unchecked = tools.map((tool) => tool.name).filter((name) => !checked.validated.has(name));
+    expect(unchecked, 'listed tools whose answers this test never validated').toEqual([]);
     const destructive = tools.filter((tool) => tool.annotations?.destructiveHint === true).map((tool) => tool.name);
-    expect([...checked.confirmations].sort()).toEqual(destructive.sort());
+    expect(destructive.filter((name) => !checked.confirmations.has(name)), 'destructive tools whose confirmation request was not validated').toEqual([]);
   });
 
   it('match the answers of the read tools on the compact-style simulator, whose images carry a size', async () => {
