@@ -110,7 +110,8 @@ describe('why a VM will not start', () => {
     const figures = (name: string) => {
       const host = state.hostNamed(name);
       if (host === undefined) throw new Error(`no host ${name}`);
-      return `${state.freeCpu(host)} threads and ${state.freeRamMb(host)} MiB free`;
+      const threads = state.freeCpu(host);
+      return `${threads} thread${threads === 1 ? '' : 's'} and ${state.freeRamMb(host)} MiB free`;
     };
     const tried = /not enough memory on host (\S+), which has/.exec(text)?.[1] ?? '';
     const other = tried === 'nas-01' ? 'nas-02' : 'nas-01';

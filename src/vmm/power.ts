@@ -59,11 +59,11 @@ export async function explainPowerOnFailure(
     const largest = largestFit(hosts, vm);
     detail = '; no host can take it now'
       + (others.length === 0 ? '' : ` (${others.map((host) => `host ${host.name} has ${freeFigures(host)}`).join(', ')})`)
-      + (largest === undefined ? '' : `; the largest size that fits is ${largest.vcpus} vCPUs and ${largest.ram_mb} MiB, on host ${largest.host.name}`);
+      + (largest === undefined ? '' : `; the largest size that fits is ${counted(largest.vcpus, 'vCPU')} and ${largest.ram_mb} MiB, on host ${largest.host.name}`);
     const lower = largest === undefined ? '' : ` (vcpus ${largest.vcpus} and ram_mb ${largest.ram_mb} fit host ${largest.host.name})`;
     next = `shut down other VMs to free a host (list_vms with host shows what runs where), or lower vcpus/ram_mb with update_vm${lower} while the VM is stopped; then power_on again`;
   }
-  return new OperationError('backend', `Cannot power on VM ${vm.name} (${vm.vcpus} vCPUs, ${vm.ram_mb} MiB): ${refusal}${detail}`, {
+  return new OperationError('backend', `Cannot power on VM ${vm.name} (${counted(vm.vcpus, 'vCPU')}, ${vm.ram_mb} MiB): ${refusal}${detail}`, {
     next,
     dsm: error.dsm,
     cause: error,
@@ -81,9 +81,13 @@ function fits(host: Host, vm: VmSummary): boolean {
 
 function freeFigures(host: Host): string {
   if (host.status !== 'running') return `status ${host.status}`;
-  const threads = host.cpu_threads === undefined ? 'unknown' : String(host.cpu_threads.free);
+  const threads = host.cpu_threads === undefined ? 'unknown threads' : counted(host.cpu_threads.free, 'thread');
   const ram = host.ram_mb === undefined ? 'unknown' : String(host.ram_mb.free);
-  return `${threads} threads and ${ram} MiB free`;
+  return `${threads} and ${ram} MiB free`;
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** The one asked for, else the host DSM's error details name (the longest matching name wins), else the VM's own. */
