@@ -37,10 +37,13 @@ export class GuestFamilyBackend implements VmmBackend {
   private readonly camelCase: CompactDsmBackend;
   private decided = false;
   private probing: Promise<void> | undefined;
+  /** DSM 7's dialect powers guests through Guest.Action; a box without it can only mean CamelCase power methods. */
+  private readonly hasAction: boolean;
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
     this.current = new InternalDsmBackend(client, apis);
     this.camelCase = new CompactDsmBackend(client, apis);
+    this.hasAction = apis.has(INTERNAL_APIS.action);
   }
 
   get style(): string {
@@ -71,13 +74,13 @@ export class GuestFamilyBackend implements VmmBackend {
     return this.guestCall((backend) => backend.getVm(id, ctx));
   }
   powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {
-    return this.guestCall((backend) => backend.powerOn(id, host, ctx));
+    return this.powerCall((backend) => backend.powerOn(id, host, ctx));
   }
   shutdown(id: VmId, ctx?: CallContext): Promise<void> {
-    return this.guestCall((backend) => backend.shutdown(id, ctx));
+    return this.powerCall((backend) => backend.shutdown(id, ctx));
   }
   powerOff(id: VmId, ctx?: CallContext): Promise<void> {
-    return this.guestCall((backend) => backend.powerOff(id, ctx));
+    return this.powerCall((backend) => backend.powerOff(id, ctx));
   }
   createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
     return this.current.createVm(spec, ctx);
@@ -128,6 +131,14 @@ export class GuestFamilyBackend implements VmmBackend {
       if (dsmCode(error) === undefined) throw error;
     }
     this.decided = true;
+  }
+
+  private powerCall(run: (backend: CompactDsmBackend) => Promise<void>): Promise<void> {
+    if (!this.decided && !this.hasAction) {
+      this.current = this.camelCase;
+      this.decided = true;
+    }
+    return this.guestCall(run);
   }
 
   private async guestCall<T>(run: (backend: CompactDsmBackend) => Promise<T>): Promise<T> {
