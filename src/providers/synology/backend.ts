@@ -1,7 +1,7 @@
 import { OperationError } from '../../errors.js';
 import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS } from './compact.js';
-import { GuestFamilyBackend } from './guest-family.js';
+import { InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
 import { OfficialDsmBackend } from './official.js';
 import type { DsmCaller } from './wire.js';
@@ -137,7 +137,7 @@ class DiscoveringDsmBackend implements VmmBackend {
     const apis = new Set((await this.client.discover()).keys());
     if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis);
     // A DSM 7 box lists both families; the official one is the documented contract, so it wins.
-    if (apis.has(COMPACT_APIS.guest)) return new GuestFamilyBackend(this.client, apis);
+    if (apis.has(COMPACT_APIS.guest)) return new InternalDsmBackend(this.client, apis);
     throw new OperationError(
       'unsupported',
       `This DSM offers no Virtual Machine Manager API (neither ${OFFICIAL_APIS.guest} nor ${COMPACT_APIS.guest} is listed by SYNO.API.Info)`,

@@ -57,7 +57,9 @@ export function compactCapabilities(apis: ReadonlySet<string>): Set<Capability> 
 }
 
 export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
-  readonly style: string = 'dsm-compact';
+  get style(): string {
+    return 'dsm-compact';
+  }
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
     super(client, compactCapabilities(apis));
