@@ -180,7 +180,7 @@ describe('read tools', () => {
     const web = structured<ListVms>(await h.call('list_vms', { name: 'web-*' }));
     expect(web.vms.map(([name]) => name)).toEqual(['web-01']);
     const stopped = structured<ListVms>(await h.call('list_vms', { status: 'stopped' }));
-    expect(stopped.vms.map(([name]) => name).sort()).toEqual(['ci runner (old)', 'win10']);
+    expect(stopped.vms.map(([name]) => name).sort()).toEqual(['analytics-01', 'ci runner (old)', 'win10']);
     const onNas2 = structured<ListVms>(await h.call('list_vms', { host: 'nas-02', status: 'running' }));
     expect(onNas2.vms).toEqual([['lab-router', 'running', 1, 1024, 'nas-02']]);
   });
@@ -424,9 +424,8 @@ describe('write tools', () => {
   it('refuses a CPU change on a running VM before calling DSM, saying to shut it down first', async () => {
     const h = await open();
     const text = errorText(await h.call('update_vm', { vm: 'web-01', vcpus: 4 }));
-    expect(text).toContain('update_vm failed');
-    expect(text).toContain('stopped');
-    expect(text).toMatch(/Next: .*shut/);
+    expect(text).toContain('update_vm refused: VM web-01 is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
+    expect(text).toMatch(/Next: stop it first: shutdown with wait: true .*, or power_off /);
     expect(h.sim.stats.requests.some((request) => request.method.toLowerCase() === 'set')).toBe(false);
     expect(h.sim.state.vmNamed('web-01')?.vcpus).toBe(2);
   });

@@ -49,7 +49,7 @@ describe('the internal guest family: DSM 7 dialect or the seeds CamelCase one', 
     const { sim, backend } = await target({ style: 'compact' });
     const vms = await backend.listVms();
     expect(backend.style).toBe('dsm-compact');
-    expect(vms).toHaveLength(5);
+    expect(vms).toHaveLength(sim.state.vms.size);
     const win10 = vms.find((vm) => vm.name === 'win10')!;
     await backend.getVm(win10.id);
     await backend.powerOn(win10.id, undefined);

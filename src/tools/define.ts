@@ -1,5 +1,6 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GuardDecision, Subject } from '../safety/guard.js';
 import type { Policy, ToolEffect } from '../safety/policy.js';
@@ -48,6 +49,11 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   scope?: ToolScope;
   input: Input;
   output: Output;
+  /**
+   * What rules the call out in the subject's present state (a running VM cannot be deleted). The boundary
+   * checks it on the subject the tool hands to `guard`, after the policy and before any confirmation.
+   */
+  precondition?(args: z.output<NoInfer<Input>>, subject: Subject): OperationError | undefined;
   run(args: z.output<NoInfer<Input>>, ctx: ToolContext): Promise<z.input<NoInfer<Output>>>;
 }
 
@@ -68,6 +74,8 @@ export interface ToolDefinition {
   input: AnyObject;
   /** What `structuredContent` matches; for destructive tools, also the confirmation request. */
   output: z.ZodType<Record<string, unknown>>;
+  /** Checked by the boundary before the guard may ask anyone to confirm (see ToolSpec). */
+  precondition?(args: Record<string, unknown>, subject: Subject): OperationError | undefined;
   /** Runs with arguments already parsed by `input` and stripped of `target` and `confirm_token`. */
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
@@ -133,6 +141,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     input: z.object({ ...spec.input.shape, ...common }).strict(),
     output,
     // The boundary parsed `args` with `input`, a superset of spec.input, and removed the common arguments.
+    ...(spec.precondition === undefined ? {} : { precondition: (args, subject) => spec.precondition?.(args as z.output<Input>, subject) }),
     run: async (args, ctx) => spec.run(args as z.output<Input>, ctx) as Promise<Record<string, unknown>>,
   };
 }
