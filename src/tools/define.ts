@@ -114,14 +114,25 @@ export function annotationsFor(effect: ToolEffect): ToolAnnotations {
   }
 }
 
-/** Destructive calls may answer with a confirmation request instead of their result. */
-const confirmationRequiredOutput = z.object({
-  status: z.literal('confirmation_required'),
-  message: z.string(),
-  confirm_token: z.string(),
-  expires_at: z.string(),
-  preview: z.record(z.string(), z.unknown()),
-});
+/**
+ * Destructive calls may answer with a confirmation request instead of their result. The preview repeats
+ * the arguments the token is bound to, typed by the tool's own input schema. Only the preview's fields a
+ * client may act on are declared; the rest (the subject's facts, the words for the human) may grow.
+ */
+function confirmationRequiredOutput(args: AnyObject) {
+  return z.object({
+    status: z.literal('confirmation_required'),
+    message: z.string(),
+    confirm_token: z.string(),
+    expires_at: z.string(),
+    preview: z.object({
+      target: z.string(),
+      subject: z.object({ kind: z.string(), id: z.string(), name: z.string() }),
+      consequence: z.string(),
+      args,
+    }),
+  });
+}
 
 export function defineTool<Input extends AnyObject, Output extends AnyObject>(spec: ToolSpec<Input, Output>): ToolDefinition {
   const scope = spec.scope ?? 'target';
@@ -130,7 +141,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     ...(spec.effect === 'destructive' ? { confirm_token: confirmTokenArgument } : {}),
   };
   const output: z.ZodType<Record<string, unknown>> =
-    spec.effect === 'destructive' ? z.union([spec.output, confirmationRequiredOutput]) : spec.output;
+    spec.effect === 'destructive' ? z.union([spec.output, confirmationRequiredOutput(spec.input)]) : spec.output;
   return {
     name: spec.name,
     title: spec.title,

@@ -40,7 +40,7 @@ const listVms = defineTool({
       .max(255)
       .optional()
       .describe('Case-insensitive substring, or a glob when it has * or ? (e.g. "web-*").'),
-    status: statusArgument.optional(),
+    status: statusArgument.optional().describe('Only VMs in this status.'),
     host: hostArgument.optional(),
     limit: limitArgument,
     offset: offsetArgument,
@@ -245,7 +245,7 @@ const createVmFromImage = defineTool({
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
     size_gb: sizeGbArgument.optional().describe('Adds an empty data disk of this many GiB (DSM cannot resize a clone).'),
-    power_on: z.boolean().default(false),
+    power_on: z.boolean().default(false).describe('Start the VM once created.'),
     timeout_s: timeoutArgument(CREATE_TIMEOUT_S),
   }),
   output: creationResult.extend({
@@ -283,7 +283,7 @@ const updateVm = defineTool({
   effect: 'write',
   input: z.object({
     vm: vmArgument,
-    new_name: newNameArgument.optional(),
+    new_name: newNameArgument.optional().describe('Rename the VM.'),
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
     autorun: autorunArgument.optional().describe('Start with the host.'),
