@@ -1,6 +1,4 @@
-import { startSimulator } from '../src/providers/synology/simulator/index.js';
-import type { SimulatorHandle, SimulatorOptions } from '../src/providers/synology/simulator/index.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 
 /**
  * Short power and task delays on a clock that stands still until the test moves it (`until`, or

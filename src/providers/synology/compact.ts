@@ -31,6 +31,7 @@ import type {
   VmSummary,
 } from '../../vmm/model.js';
 import { describeStyle, unsupported } from '../../vmm/unsupported.js';
+import { joinMultiValue } from './dsm/encoding.js';
 
 /** The compact guest and image APIs (seed documents 000 and 001), version 1. */
 export const COMPACT_APIS = {
@@ -41,7 +42,7 @@ export const COMPACT_APIS = {
 /** Asked per page; DSM may answer fewer (its default is 100), and paging follows what it answers. */
 const PAGE_LIMIT = 1000;
 /** Get's extra fields: vNICs and disks with their storage. */
-const GET_ADDITIONAL = 'network,storage';
+const GET_ADDITIONAL = joinMultiValue(['network', 'storage']);
 
 /**
  * Hosts, storages, networks and tasks have no compact API: they come from the official family when
@@ -58,7 +59,9 @@ export function compactCapabilities(apis: ReadonlySet<string>): Set<Capability> 
 }
 
 export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
-  readonly style = 'dsm-compact';
+  get style(): string {
+    return 'dsm-compact';
+  }
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
     super(client, compactCapabilities(apis));
@@ -162,6 +165,7 @@ export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
     };
     const storage = optionalRef<StorageId>(guest, 'storage_id', 'storage_name');
     if (storage !== undefined) vm.storage = storage;
+    await this.placeOnHosts([vm], (one) => one.storage?.id, ctx);
     return vm;
   }
 
