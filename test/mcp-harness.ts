@@ -11,6 +11,7 @@ import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { createDsmBackend, Vmm } from '../src/vmm/operations.js';
+import { readOnlyBackend } from '../src/vmm/read-only-backend.js';
 import { recordOutput } from './setup/output-scan.js';
 
 /**
@@ -68,8 +69,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const sim = await startSimulator({ ...FAST, ...setup.simulator });
     sims.set(setup.name, sim);
     const dsm = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password, logger });
-    const vmm = new Vmm(createDsmBackend(dsm), { pollMs: 10, maxPollMs: 20 });
-    targets.push({ name: setup.name, vmm, policy: { ...DEFAULT_POLICY, ...setup.policy } });
+    const policy = { ...DEFAULT_POLICY, ...setup.policy };
+    const backend = createDsmBackend(dsm);
+    const vmm = new Vmm(policy.readOnly ? readOnlyBackend(backend, setup.name) : backend, { pollMs: 10, maxPollMs: 20 });
+    targets.push({ name: setup.name, vmm, policy });
   }
   const auditPath = join(mkdtempSync(join(tmpdir(), 'vmm-mcp-audit-')), 'audit.jsonl');
   const server = createServer({

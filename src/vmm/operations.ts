@@ -2,7 +2,7 @@ import { OperationError, isOperationError } from '../errors.js';
 import type { CallContext, Capability, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
 import { dsmCode } from '../providers/synology/wire.js';
-import { type Page, type PageRequest, checkPage, nameMatcher, paginate } from './listing.js';
+import { type Page, type PageRequest, checkPage, nameMatcher, paginate, prefixMatcher } from './listing.js';
 import type {
   Host,
   Image,
@@ -31,6 +31,7 @@ import {
   defaultChoice,
 } from './provision.js';
 import { KINDS, resolveRef } from './resolve.js';
+import { sameName } from '../text/names.js';
 import { unsupported } from './unsupported.js';
 import {
   DEFAULT_POLL_SCHEDULE,
@@ -48,6 +49,8 @@ export type { CreateImageSpec, CreateVmFromImageSpec, CreateVmOutcome, CreateVmS
 export interface VmFilter {
   /** A case-insensitive substring of the name, or a glob over the whole name when it has `*` or `?`. */
   name?: string;
+  /** Names starting with this, taken literally (completion): case-insensitive, NFC. */
+  namePrefix?: string;
   status?: VmStatus;
   /** A host id or name. */
   host?: string;
@@ -125,6 +128,7 @@ export class Vmm {
     checkPage(page);
     const host = filter.host === undefined ? undefined : await this.resolveHost(filter.host, ctx);
     const matchesName = filter.name === undefined || filter.name === '' ? undefined : nameMatcher(filter.name);
+    const matchesPrefix = filter.namePrefix === undefined ? undefined : prefixMatcher(filter.namePrefix);
     const all = await this.backend.listVms(ctx);
     if (host !== undefined && all.length > 0 && all.every((vm) => vm.host === undefined)) {
       throw new OperationError('unsupported', `This DSM's VM list (${this.backend.style}) does not say which host a VM is on, so VMs cannot be filtered by host`, {
@@ -134,6 +138,7 @@ export class Vmm {
     const vms = all.filter(
       (vm) =>
         (matchesName === undefined || matchesName(vm.name)) &&
+        (matchesPrefix === undefined || matchesPrefix(vm.name)) &&
         (filter.status === undefined || vm.status === filter.status) &&
         (host === undefined || vm.host?.id === host.id),
     );
@@ -183,7 +188,8 @@ export class Vmm {
       );
     }
     if (changes.new_name !== undefined && changes.new_name !== vm.name) {
-      const taken = (await this.backend.listVms(ctx)).find((other) => other.name === changes.new_name);
+      const newName = changes.new_name;
+      const taken = (await this.backend.listVms(ctx)).find((other) => other.id !== vm.id && sameName(other.name, newName));
       if (taken !== undefined) {
         throw new OperationError('conflict', `Cannot rename VM ${vm.name}: VM ${taken.id} is already named "${taken.name}"`, {
           next: 'pick another new_name',

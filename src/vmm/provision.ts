@@ -17,6 +17,7 @@ import {
 import type { Vmm } from './operations.js';
 import { explainPowerOnFailure, messageOf } from './power.js';
 import { KINDS, type Kind, resolveRef } from './resolve.js';
+import { sameName } from '../text/names.js';
 import type { WaitOptions } from './wait.js';
 
 export interface CreateVmSpec {
@@ -301,7 +302,7 @@ async function ensureNameFree(vmm: Vmm, name: string, ctx: CallContext | undefin
 }
 
 async function findByName(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
-  return (await vmm.backend.listVms(ctx)).find((vm) => vm.name === name);
+  return (await vmm.backend.listVms(ctx)).find((vm) => sameName(vm.name, name));
 }
 
 /** The only storage, or else the only one that holds the image; otherwise the caller must choose. */

@@ -1,4 +1,5 @@
 import { OperationError } from '../errors.js';
+import { foldName, sameName } from '../text/names.js';
 
 /** How a kind of object is named in messages, and which tool lists them (for `next`). */
 export interface Kind {
@@ -19,7 +20,7 @@ const MAX_SUGGESTIONS = 5;
 
 /**
  * Finds the one item `ref` means: an id first (ids are unique, so an id wins over a VM that happens
- * to be named like another's id), then an exact name. Several items with that name is an error
+ * to be named like another's id), then an exact name (NFC on both sides). Several items with that name is an error
  * listing them; no match is an error suggesting names that contain the reference, ignoring case.
  */
 export function resolveRef<T extends { id: string; name: string }>(kind: Kind, ref: string, items: readonly T[]): T {
@@ -31,7 +32,7 @@ export function resolveRef<T extends { id: string; name: string }>(kind: Kind, r
   }
   const byId = items.find((item) => item.id === wanted);
   if (byId !== undefined) return byId;
-  const named = items.filter((item) => item.name === wanted);
+  const named = items.filter((item) => sameName(item.name, wanted));
   const [only] = named;
   if (only !== undefined && named.length === 1) return only;
   if (named.length > 1) {
@@ -55,10 +56,10 @@ function listCandidates(items: ReadonlyArray<{ id: string; name: string }>): str
 }
 
 function suggestions(ref: string, items: ReadonlyArray<{ name: string }>): string[] {
-  const lower = ref.toLowerCase();
+  const lower = foldName(ref);
   const found = new Set<string>();
   for (const item of items) {
-    const name = item.name.toLowerCase();
+    const name = foldName(item.name);
     if (!(name.includes(lower) || (name.length >= 3 && lower.includes(name)))) continue;
     found.add(item.name);
     if (found.size >= MAX_SUGGESTIONS) break;
