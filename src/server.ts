@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { OperationError } from './errors.js';
 import type { Logger, LogLevel } from './log.js';
@@ -10,6 +11,7 @@ import { DEFAULT_CONFIRM_TTL_MS, DEFAULT_ELICITATION_TIMEOUT_MS, SafetyGuard } f
 import type { TargetRuntime } from './tools/define.js';
 import { TOOL_DEFINITIONS } from './tools/index.js';
 import { registerTools } from './tools/register.js';
+import { redactOutgoing } from './transports/redacting.js';
 
 export type { Policy } from './safety/policy.js';
 export type { TargetRuntime } from './tools/define.js';
@@ -18,8 +20,12 @@ export interface ServerOptions {
   /** The first is the default; with one target, `target` is never needed. */
   targets: TargetRuntime[];
   logger: Logger;
-  /** JSONL file that write and destructive calls are appended to. */
-  auditLogPath?: string;
+  /**
+   * The process-wide audit log that write and destructive calls are recorded in; every server of the
+   * process (one per HTTP session) shares it, and its owner closes it once the transports closed.
+   * Without one, calls are recorded to the logger only.
+   */
+  audit?: AuditLog;
   /** confirm_token lifetime (default 5 minutes). */
   confirmTtlMs?: number;
   /** How long a confirmation form waits for the human (default 3 minutes). */
@@ -32,8 +38,8 @@ const VERSION = readPackageVersion();
 export function createServer(options: ServerOptions): McpServer {
   const { targets, logger } = options;
   checkTargets(targets);
-  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets) });
-  const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
+  const server = new FilteredMcpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets) });
+  const audit = options.audit ?? new AuditLog({ logger });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
 
@@ -45,10 +51,16 @@ export function createServer(options: ServerOptions): McpServer {
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {
     stopForwarding();
-    audit.close().catch((error: unknown) => logger.error('could not close the audit log', { error }));
     previousOnClose?.();
   };
   return server;
+}
+
+/** Every transport this server connects to, stdio, HTTP or in memory, sends through the secret filter. */
+class FilteredMcpServer extends McpServer {
+  override connect(transport: Transport): Promise<void> {
+    return super.connect(redactOutgoing(transport));
+  }
 }
 
 function checkTargets(targets: readonly TargetRuntime[]): void {

@@ -14,7 +14,7 @@ import {
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AuditEntry, AuditLog } from '../safety/audit.js';
+import type { AuditedCall, AuditLog, FinalOutcome } from '../safety/audit.js';
 import type { Elicit } from '../safety/confirm-elicitation.js';
 import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
 import { isListed } from '../safety/policy.js';
@@ -68,6 +68,8 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
 
 class ToolCall {
   private subject: Subject | undefined;
+  /** Set once the gate let the call go ahead: from then on its outcome is owed to the audit log. */
+  private audited: AuditedCall | undefined;
 
   constructor(
     private readonly server: McpServer,
@@ -81,7 +83,7 @@ class ToolCall {
     const parsed = tool.input.safeParse(rawArgs);
     if (!parsed.success) {
       const text = describeInvalidArguments(tool.name, parsed.error);
-      this.audit(requestedTarget(rawArgs, services.targets), rawArgs, 'error', text);
+      this.record(requestedTarget(rawArgs, services.targets), rawArgs, 'error', text);
       return errorResult(text);
     }
     const { target: targetName, confirm_token: confirmToken, ...args } = parsed.data as Record<string, unknown>;
@@ -93,7 +95,7 @@ class ToolCall {
     }
     if (!isListed(tool.effect, target.policy)) {
       const text = describeFailure(tool.name, hiddenOn(tool, target));
-      this.audit(target.name, args, 'refused', text);
+      this.record(target.name, args, 'refused', text);
       return errorResult(text);
     }
     const ctx: ToolContext = {
@@ -112,13 +114,13 @@ class ToolCall {
       if (!(error instanceof GuardStop)) return this.failed(target.name, args, error);
       if (error.decision.action === 'refused') {
         const text = describeFailure(tool.name, error.decision.error);
-        this.audit(target.name, args, 'refused', text);
+        this.record(target.name, args, 'refused', text);
         return errorResult(text);
       }
-      this.audit(target.name, args, 'confirmation_required');
+      this.record(target.name, args, 'confirmation_required');
       return confirmationResult(tool.name, error.decision);
     }
-    this.audit(target.name, args, 'ok');
+    this.audited?.finish('ok');
     const checked = tool.output.safeParse(data);
     if (!checked.success) {
       services.logger.error(`${tool.name} produced a result outside its outputSchema`, { issues: z.prettifyError(checked.error) });
@@ -148,6 +150,9 @@ class ToolCall {
       signal: this.extra.signal,
     });
     if (decision.action !== 'proceed') throw new GuardStop(decision);
+    if (this.tool.effect !== 'read') {
+      this.audited = this.services.audit.begin({ tool: this.tool.name, target: target.name, ...this.describedSubject(), args }, this.services.logger);
+    }
     return decision;
   }
 
@@ -169,23 +174,31 @@ class ToolCall {
   private failed(targetName: string, args: Record<string, unknown>, error: unknown): CallToolResult {
     const text = describeFailure(this.tool.name, error);
     if (!(error instanceof OperationError)) this.services.logger.error(text);
-    this.audit(targetName, args, 'error', text);
+    if (this.audited === undefined) this.record(targetName, args, 'error', text);
+    else this.audited.finish(finalOutcome(error, this.extra.signal), text);
     return errorResult(text);
   }
 
-  /** Write and destructive calls only: reads change nothing worth recording. */
-  private audit(targetName: string, args: Record<string, unknown>, outcome: AuditEntry['outcome'], error?: string): void {
+  /** One line for a write or destructive call that ended before the gate let it change anything; reads change nothing worth recording. */
+  private record(targetName: string, args: Record<string, unknown>, outcome: 'refused' | 'confirmation_required' | 'error', error?: string): void {
     if (this.tool.effect === 'read') return;
-    const { subject } = this;
-    this.services.audit.record({
-      tool: this.tool.name,
-      target: targetName,
-      ...(subject === undefined ? {} : { subject: `${subject.kind} ${subject.name} (id ${subject.id})` }),
-      args,
-      outcome,
-      ...(error === undefined ? {} : { error }),
-    });
+    this.services.audit.record(
+      { tool: this.tool.name, target: targetName, ...this.describedSubject(), args, outcome, ...(error === undefined ? {} : { error }) },
+      this.services.logger,
+    );
   }
+
+  private describedSubject(): { subject?: string } {
+    const { subject } = this;
+    return subject === undefined ? {} : { subject: `${subject.kind} ${JSON.stringify(subject.name)} (id ${subject.id})` };
+  }
+}
+
+/** A write that failed in transit may have happened; one the client or a closing session cancelled was stopped. */
+function finalOutcome(error: unknown, signal: AbortSignal): FinalOutcome {
+  if (error instanceof OperationError && error.outcomeUnknown) return 'outcome unknown';
+  if (signal.aborted || (error instanceof OperationError && error.kind === 'cancelled')) return 'cancelled';
+  return 'error';
 }
 
 function pickTarget(name: string | undefined, targets: readonly TargetRuntime[]): TargetRuntime {
