@@ -139,7 +139,7 @@ describe('confirmation by token', () => {
     const h = await open();
     const { confirm_token } = await confirmation(h, 'delete_vm', { vm: 'win10' });
     const text = errorText(await h.call('delete_vm', { vm: 'ci runner (old)', confirm_token }));
-    expect(text).toContain('issued for vm win10');
+    expect(text).toContain('issued for vm "win10"');
     expect(h.sim.state.vmNamed('win10')).toBeDefined();
     expect(h.sim.state.vmNamed('ci runner (old)')).toBeDefined();
   });

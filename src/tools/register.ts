@@ -139,6 +139,7 @@ class ToolCall {
     this.subject = subject;
     const decision = await this.services.guard.check({
       tool: this.tool.name,
+      title: this.tool.title,
       effect: this.tool.effect,
       targetName: target.name,
       policy: target.policy,

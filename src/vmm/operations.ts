@@ -40,6 +40,7 @@ import {
   type WaitOutcome,
   pollUntil,
 } from './wait.js';
+import { quoted } from '../text/quote.js';
 
 export { createDsmBackend } from '../providers/synology/backend.js';
 export type { Page, PageRequest } from './listing.js';
@@ -183,7 +184,7 @@ export class Vmm {
     if ((changes.vcpus !== undefined || changes.ram_mb !== undefined) && vm.status !== 'stopped') {
       throw new OperationError(
         'conflict',
-        `VM ${vm.name} is ${vm.status}: vcpus and ram_mb can only change while it is stopped`,
+        `VM ${quoted(vm.name)} is ${vm.status}: vcpus and ram_mb can only change while it is stopped`,
         { next: 'shut the VM down first with shutdown, then retry' },
       );
     }
@@ -191,7 +192,7 @@ export class Vmm {
       const newName = changes.new_name;
       const taken = (await this.backend.listVms(ctx)).find((other) => other.id !== vm.id && sameName(other.name, newName));
       if (taken !== undefined) {
-        throw new OperationError('conflict', `Cannot rename VM ${vm.name}: VM ${taken.id} is already named "${taken.name}"`, {
+        throw new OperationError('conflict', `Cannot rename VM ${quoted(vm.name)}: VM ${taken.id} is already named ${quoted(taken.name)}`, {
           next: 'pick another new_name',
         });
       }
@@ -457,7 +458,7 @@ function taskVanished(last: Task, cause: unknown): OperationError {
 function explainOnline(error: unknown, vm: Ref<VmId>, action: string): unknown {
   // 904 "the status of the virtual machine is online": DSM's answer to changing or deleting a running VM.
   if (dsmCode(error) !== VM_IS_ONLINE || !(error instanceof OperationError)) return error;
-  return new OperationError('conflict', `VM ${vm.name} is running, so DSM refused to ${action}`, {
+  return new OperationError('conflict', `VM ${quoted(vm.name)} is running, so DSM refused to ${action}`, {
     next: 'shut the VM down first with shutdown, then retry',
     dsm: error.dsm,
     cause: error,

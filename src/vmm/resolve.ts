@@ -1,5 +1,6 @@
 import { OperationError } from '../errors.js';
 import { foldName, sameName } from '../text/names.js';
+import { quoted } from '../text/quote.js';
 
 /** How a kind of object is named in messages, and which tool lists them (for `next`). */
 export interface Kind {
@@ -38,19 +39,19 @@ export function resolveRef<T extends { id: string; name: string }>(kind: Kind, r
   if (named.length > 1) {
     throw new OperationError(
       'ambiguous',
-      `${named.length} ${kind.noun}s are named "${wanted}": ${listCandidates(named)}`,
+      `${named.length} ${kind.noun}s are named ${quoted(wanted)}: ${listCandidates(named)}`,
       { next: `pass the id of the one you mean instead of the name` },
     );
   }
   const close = suggestions(wanted, items);
-  const hint = close.length > 0 ? `; similar names: ${close.map((name) => `"${name}"`).join(', ')}` : '';
-  throw new OperationError('not_found', `No ${kind.noun} has the id or name "${wanted}"${hint}`, {
+  const hint = close.length > 0 ? `; similar names: ${close.map(quoted).join(', ')}` : '';
+  throw new OperationError('not_found', `No ${kind.noun} has the id or name ${quoted(wanted)}${hint}`, {
     next: `call ${kind.listTool} to see the ${kind.noun}s that exist, then pass an exact name or id`,
   });
 }
 
 function listCandidates(items: ReadonlyArray<{ id: string; name: string }>): string {
-  const shown = items.slice(0, MAX_CANDIDATES).map((item) => `${item.name} (id ${item.id})`);
+  const shown = items.slice(0, MAX_CANDIDATES).map((item) => `${quoted(item.name)} (id ${item.id})`);
   const more = items.length > MAX_CANDIDATES ? ` and ${items.length - MAX_CANDIDATES} more` : '';
   return shown.join(', ') + more;
 }
