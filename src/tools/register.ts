@@ -50,11 +50,7 @@ class GuardStop extends Error {
  * unknown tool with an error result and validates arguments before the boundary could explain them.
  */
 export function registerTools(server: McpServer, tools: readonly ToolDefinition[], services: ToolServices): void {
-  const listed = new Map(
-    tools.filter((tool) => services.targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]),
-  );
-  const targetNames = services.targets.map((target) => target.name);
-  const listing = [...listed.values()].map((tool) => describeTool(tool, targetNames));
+  const { listed, listing } = catalogFor(tools, services.targets);
   server.server.registerCapabilities({ tools: { listChanged: false } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -64,6 +60,30 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
     }
     return new ToolCall(server, tool, services, extra).run(request.params.arguments ?? {}, request.params._meta?.progressToken);
   });
+}
+
+interface Catalog {
+  listed: ReadonlyMap<string, ToolDefinition>;
+  /** The tools/list answer, JSON Schemas converted once. */
+  listing: ReturnType<typeof describeTool>[];
+}
+
+/**
+ * Every MCP session of a process (one per HTTP client) lists the same tools over the same targets:
+ * the catalog is built once per tool list and target list, which keeps a session's own memory small.
+ */
+const catalogs = new WeakMap<readonly ToolDefinition[], WeakMap<readonly TargetRuntime[], Catalog>>();
+
+function catalogFor(tools: readonly ToolDefinition[], targets: readonly TargetRuntime[]): Catalog {
+  let byTargets = catalogs.get(tools);
+  if (byTargets === undefined) catalogs.set(tools, (byTargets = new WeakMap()));
+  const known = byTargets.get(targets);
+  if (known !== undefined) return known;
+  const listed = new Map(tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]));
+  const targetNames = targets.map((target) => target.name);
+  const catalog = { listed, listing: [...listed.values()].map((tool) => describeTool(tool, targetNames)) };
+  byTargets.set(targets, catalog);
+  return catalog;
 }
 
 class ToolCall {
