@@ -4,7 +4,7 @@ import { isOperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isSessionLive } from '../runtime.js';
 import type { TargetRuntime } from '../server.js';
-import { generateHttpToken, startHttpServer, type HttpServerHandle } from './http.js';
+import { checkBinding, generateHttpToken, startHttpServer, type HttpServerHandle } from './http.js';
 
 export type HttpSettings = Pick<
   Settings,
@@ -17,6 +17,20 @@ export type HttpSettings = Pick<
   | 'http_max_sessions'
   | 'http_session_idle_s'
 >;
+
+/** Refuses what serveHttp would refuse, before anything (the demo simulator, DSM sessions) starts. */
+export function checkHttpSettings(settings: HttpSettings): void {
+  try {
+    checkBinding({ host: settings.http_host, token: settings.http_token ?? generateHttpToken(), allowNonLoopback: settings.http_allow_remote });
+  } catch (error) {
+    throw asSettingError(error);
+  }
+}
+
+/** A refused binding, a short token or a busy port: settings to fix, reported like any other bad setting. */
+function asSettingError(error: unknown): unknown {
+  return isOperationError(error) && error.kind === 'invalid_input' ? new ConfigError(`${error.message} ${error.next ?? ''}`.trim()) : error;
+}
 
 /**
  * `vmm-mcp --http`: every MCP session gets its own server from `createMcpServer`, all of them over the
@@ -44,9 +58,7 @@ export async function serveHttp(
     logger,
     health: async () => ({ targets: targets.map((target) => ({ name: target.name, sessionLive: isSessionLive(target) })) }),
   }).catch((error: unknown) => {
-    // A refused binding, a short token or a busy port: settings to fix, reported like any other bad setting.
-    if (isOperationError(error) && error.kind === 'invalid_input') throw new ConfigError(`${error.message} ${error.next ?? ''}`.trim());
-    throw error;
+    throw asSettingError(error);
   });
   const lines = [`vmm-mcp: serving MCP over Streamable HTTP at ${handle.url}`];
   if (settings.http_token === undefined) {
