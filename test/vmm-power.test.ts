@@ -117,7 +117,7 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     const error = await failure(rig.vmm.updateVm('web-01', { vcpus: 4 }));
     const sent = rig.sim.stats.requests.slice(before);
     expect(error.kind).toBe('conflict');
-    expect(error.message).toBe('VM web-01 is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
+    expect(error.message).toBe('VM "web-01" is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
     expect(error.next).toContain('shutdown with wait: true');
     expect(error.next).toContain('power_off');
     expect(sent.some((request) => request.api === guestApi(style) && request.method.toLowerCase() === 'set')).toBe(false);
@@ -147,7 +147,7 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     const error = await failure(rig.vmm.deleteVm('lab-router'));
     const sent = rig.sim.stats.requests.slice(before);
     expect(error.kind).toBe('conflict');
-    expect(error.message).toBe('VM lab-router is running, and only a stopped VM can be deleted; nothing was changed');
+    expect(error.message).toBe('VM "lab-router" is running, and only a stopped VM can be deleted; nothing was changed');
     expect(error.next).toContain('shutdown with wait: true');
     expect(sent.some((request) => request.method.toLowerCase() === 'delete')).toBe(false);
     expect(rig.sim.state.vmNamed('lab-router')).toBeDefined();
