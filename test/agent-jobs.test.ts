@@ -113,13 +113,13 @@ describe('why a VM will not start', () => {
       const threads = state.freeCpu(host);
       return `${threads} thread${threads === 1 ? '' : 's'} and ${state.freeRamMb(host)} MiB free`;
     };
-    const tried = /not enough memory on host (\S+), which has/.exec(text)?.[1] ?? '';
+    const tried = /not enough memory on host "(\S+)", which has/.exec(text)?.[1] ?? '';
     const other = tried === 'nas-01' ? 'nas-02' : 'nas-01';
     expect(['nas-01', 'nas-02']).toContain(tried);
-    expect(text).toContain(`power_on failed: Cannot power on VM analytics-01 (4 vCPUs, 12288 MiB): not enough memory on host ${tried}, which has ${figures(tried)}`);
-    expect(text).toContain(`no host can take it now (host ${other} has ${figures(other)})`);
+    expect(text).toContain(`power_on failed: Cannot power on VM "analytics-01" (4 vCPUs, 12288 MiB): not enough memory on host "${tried}", which has ${figures(tried)}`);
+    expect(text).toContain(`no host can take it now (host "${other}" has ${figures(other)})`);
     expect(text).toMatch(new RegExp(`details from DSM: .*host ${tried}`));
-    expect(text).toContain('the largest size that fits is 3 vCPUs and 7168 MiB, on host nas-02');
+    expect(text).toContain('the largest size that fits is 3 vCPUs and 7168 MiB, on host "nas-02"');
     expect(text).not.toContain('pick another host');
   });
 
