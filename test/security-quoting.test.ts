@@ -51,6 +51,16 @@ describe('backend strings cannot forge lines', () => {
     expect(text.split('\n').filter((line) => line.startsWith('Next:'))).toHaveLength(1);
   });
 
+  it('keeps a renamed host to one quoted line in a power-on failure', async () => {
+    const { harness } = await withForgedNames();
+    const win10 = harness.sim.state.vmNamed('win10');
+    if (win10 === undefined) throw new Error('the demo inventory has win10');
+    win10.ram_mb = 1_000_000;
+    const text = errorText(await harness.call('power_on', { vm: 'win10', host: win10.host_id ?? [...harness.sim.state.hosts.keys()][0] }));
+    expect(forgedLines(text)).toEqual([]);
+    expect(text).toContain(JSON.stringify(FORGED_HOST));
+  });
+
   it('quotes names in the confirmation form, one fact per line, and marks a name with control characters', async () => {
     const forms: string[] = [];
     const { harness, id } = await withForgedNames(forms);
