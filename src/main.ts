@@ -70,6 +70,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   const serverOptions = {
     targets: runtimes,
     logger,
+    dashboard: loaded.settings.dashboard,
     ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
   };
   if (loaded.settings.http) {

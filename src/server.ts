@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { registerDashboardResource } from './apps/dashboard/resource.js';
 import { OperationError } from './errors.js';
 import type { Logger, LogLevel } from './log.js';
 import { registerPrompts } from './prompts/index.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   confirmTtlMs?: number;
   /** How long a confirmation form waits for the human (default 3 minutes). */
   elicitationTimeoutMs?: number;
+  /** Offer show_dashboard and its view (default true). */
+  dashboard?: boolean;
 }
 
 const VERSION = readPackageVersion();
@@ -37,7 +40,11 @@ export function createServer(options: ServerOptions): McpServer {
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
 
-  registerTools(server, TOOL_DEFINITIONS, { targets, guard, audit, logger, elicitationTimeoutMs });
+  const dashboard = options.dashboard ?? true;
+  // Before the tools: a host may read the view as soon as it sees the tool that names it.
+  if (dashboard) registerDashboardResource(server);
+  const tools = dashboard ? TOOL_DEFINITIONS : TOOL_DEFINITIONS.filter((tool) => tool.appMeta === undefined);
+  registerTools(server, tools, { targets, guard, audit, logger, elicitationTimeoutMs });
   registerResources(server, targets);
   registerPrompts(server, targets);
   const stopForwarding = forwardLogs(server, logger);

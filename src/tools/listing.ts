@@ -10,13 +10,15 @@ import type { ToolDefinition } from './define.js';
  *   enums, required fields and descriptions; string patterns and lengths are left to the boundary
  *   (they refuse control characters, a relative path or 255+ characters, and its refusal names the rule);
  * - `target` is listed only when there is a choice, as the list of target names;
+ * - a tool's MCP App metadata goes only to clients that render apps: to others it is bytes about a view
+ *   they will never show;
  * - output schemas give the shape: the fields, how they nest (objects, arrays, unions) and the values
  *   of enumerations. Not the types of the fields (names and units say them: ids and names are text,
  *   vcpus, *_mb and *_gb numbers), which fields are required (the data shows it), nor closed-object
  *   markers. That keeps each entity's fields visible at a third of the bytes.
  * The boundary validates with the full zod schemas, whatever the listing leaves out.
  */
-export function describeTool(tool: ToolDefinition, targetNames: readonly string[]): Tool {
+export function describeTool(tool: ToolDefinition, targetNames: readonly string[], client: { rendersApps: boolean }): Tool {
   return {
     name: tool.name,
     title: tool.title,
@@ -24,6 +26,7 @@ export function describeTool(tool: ToolDefinition, targetNames: readonly string[
     inputSchema: inputSchema(tool, targetNames),
     outputSchema: outputSchema(tool.output),
     annotations: tool.annotations,
+    ...(client.rendersApps && tool.appMeta !== undefined ? { _meta: tool.appMeta } : {}),
   };
 }
 
