@@ -41,7 +41,6 @@ export function summaryLine(state: ViewState): string {
 }
 
 function renderTarget(target: DashboardTarget, state: ViewState, handlers: ViewHandlers): HTMLElement {
-  const locked = target.read_only ? target.blocked.power_on : undefined;
   return h(
     'section',
     { class: 'target', 'data-target': target.name },
@@ -51,10 +50,10 @@ function renderTarget(target: DashboardTarget, state: ViewState, handlers: ViewH
       target.name,
       h('span', { class: 'badge' }, target.provider),
       target.default ? h('span', { class: 'badge' }, 'default') : null,
-      target.read_only ? h('span', { class: 'badge warn', title: locked }, 'read-only') : null,
+      target.read_only ? h('span', { class: 'badge warn', title: target.blocked.power_on }, 'read-only') : null,
       target.destructive === 'deny' ? h('span', { class: 'badge warn', title: target.blocked.delete_vm }, 'no destructive') : null,
     ),
-    locked === undefined ? null : h('p', { class: 'note', 'data-testid': 'target-lock' }, locked),
+    target.read_only ? h('p', { class: 'note', 'data-testid': 'target-lock' }, 'Read-only target (VMM_READ_ONLY): shown, not changed; its buttons are off.') : null,
     target.error === undefined ? null : h('p', { class: 'notice error' }, `Not readable: ${target.error}`),
     target.hosts.length === 0 ? null : h('div', { class: 'cards' }, ...target.hosts.map(renderHost)),
     target.storages.length === 0 ? null : renderStorages(target.storages),
