@@ -36,7 +36,7 @@ export function createServer(options: ServerOptions): McpServer {
   const { targets, logger } = options;
   checkTargets(targets);
   const dashboard = options.dashboard ?? true;
-  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets, options.dashboard ?? true) });
+  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets, dashboard) });
   const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
