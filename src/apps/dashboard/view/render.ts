@@ -152,7 +152,7 @@ function renderVm(target: DashboardTarget, vm: DashboardVm, state: ViewState, ha
     { 'data-vm': vm.name },
     h('td', { class: 'name' }, vm.name, protection === undefined ? null : h('span', { class: 'badge warn', title: protection }, 'protected')),
     h('td', { 'data-col': 'status' }, pill(vm.status)),
-    h('td', { class: 'num' }, vm.vcpus),
+    h('td', { class: 'num', 'data-label': 'vCPU' }, vm.vcpus),
     h('td', { class: 'num' }, mib(vm.ram_mb)),
     h('td', {}, vm.host ?? '—'),
     h(
