@@ -63,6 +63,11 @@ const secretText = () => field((value) => asText(value, true));
 
 const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
 
+/** The words a switch accepts as its value (`--read-only false`, `VMM_READ_ONLY=no`). */
+export function isBooleanWord(text: string): boolean {
+  return Object.hasOwn(BOOLEAN_WORDS, text.trim().toLowerCase());
+}
+
 const boolean = () =>
   field((value) => {
     if (typeof value === 'boolean') return value;
@@ -70,15 +75,17 @@ const boolean = () =>
     return word ?? new Problem(`must be one of 1, 0, true, false, yes, no (got ${shown(value)})`);
   });
 
-function wholeNumber(value: unknown, min: number, max: number, unit: string): number | Problem {
+/** `what` reads after "must be": "a whole number of milliseconds", "a port number". */
+function wholeNumber(value: unknown, min: number, max: number, what: string): number | Problem {
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    return new Problem(`must be a whole number of ${unit} from ${min} to ${max} (got ${shown(value)})`);
+    return new Problem(`must be ${what} from ${min} to ${max} (got ${shown(value)})`);
   }
   return number;
 }
 
-const integer = (min: number, max: number, unit: string) => field((value) => wholeNumber(value, min, max, unit));
+const integer = (min: number, max: number, unit: string) => field((value) => wholeNumber(value, min, max, `a whole number of ${unit}`));
+const port = () => field((value) => wholeNumber(value, 0, 65_535, 'a port number'));
 
 function choice<const T extends readonly string[]>(values: T) {
   return field((value): T[number] | Problem => {
@@ -260,7 +267,7 @@ export const SettingsSchema = z
       default: '127.0.0.1',
       description: '--http: address to listen on; anything but loopback needs --allow-remote',
     }),
-    http_port: integer(0, 65_535, 'port').register(settingDocs, {
+    http_port: port().register(settingDocs, {
       env: 'VMM_HTTP_PORT',
       flag: '--port',
       value: 'PORT',
@@ -305,7 +312,7 @@ export const SettingsSchema = z
       })
       .optional()
       .register(settingDocs, { description: 'config file only: several NAS targets, each with name, url, username and its own credentials' }),
-    sim_port: integer(0, 65_535, 'port').register(settingDocs, {
+    sim_port: port().register(settingDocs, {
       simulatorFlag: '--port',
       value: 'PORT',
       default: 5000,
@@ -365,6 +372,8 @@ export type RawLayer = Partial<Record<SettingKey, unknown>>;
 export interface SettingsSources {
   /** Values from flags, by key (switches as `true`). */
   flags: RawLayer;
+  /** The command the flags were given to: `vmm-mcp simulator` names its options `--dsm`, not `--sim-dsm`. */
+  command?: 'serve' | 'simulator';
   env: NodeJS.ProcessEnv;
   /** Reads the config file (tests pass a fake). */
   readFile?: (path: string) => string;
@@ -398,7 +407,7 @@ export function loadSettings(sources: SettingsSources): LoadedSettings {
     [DEFAULTS, (key) => `the default of ${key}`],
     [file, (key) => `${key} in ${configPath}`],
     [env, (key) => docOf(key).env ?? key],
-    [flags, (key) => docOf(key).flag ?? docOf(key).simulatorFlag ?? key],
+    [flags, (key) => flagOf(key, sources.command ?? 'serve') ?? key],
   ];
   for (const [layer, label] of layers) {
     for (const [key, value] of Object.entries(layer) as Array<[SettingKey, unknown]>) {
@@ -412,6 +421,11 @@ export function loadSettings(sources: SettingsSources): LoadedSettings {
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0], provenance, configPath));
   const sourceOf = (key: SettingKey): string => provenance[key] ?? docOf(key).env ?? key;
   return configPath === undefined ? { settings: parsed.data, sourceOf } : { settings: parsed.data, sourceOf, configFile: configPath };
+}
+
+function flagOf(key: SettingKey, command: 'serve' | 'simulator'): string | undefined {
+  const { flag, simulatorFlag } = docOf(key);
+  return command === 'simulator' ? (simulatorFlag ?? flag) : (flag ?? simulatorFlag);
 }
 
 function docOf(key: SettingKey): SettingDoc {

@@ -27,7 +27,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
   // --help and --version may use stdout: no MCP session is running.
   if (command.kind === 'help') return void process.stdout.write(usage(version()));
   if (command.kind === 'version') return void process.stdout.write(`${version()}\n`);
-  const loaded = loadSettings({ flags: command.flags, env });
+  const loaded = loadSettings({ flags: command.flags, command: command.kind, env });
   if (command.kind === 'simulator') return runSimulator(loaded);
   return serveMcp(loaded, command.simulator, env);
 }
@@ -53,16 +53,18 @@ async function runSimulator(loaded: LoadedSettings): Promise<void> {
 /** MCP over stdio (or Streamable HTTP with --http) against the configured targets, or against an in-process simulator. */
 async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
+  // Every setting is checked before anything starts or prints, so that a bad one is the only line on stderr.
+  const httpMode = loaded.settings.http ? await import('./transports/serve-http.js') : undefined;
+  httpMode?.checkHttpSettings(loaded.settings);
+  const resolved = demo ? undefined : resolveTargets(loaded, env);
   const lifecycle = startLifecycle(logger);
   let simulator: SimulatorHandle | undefined;
   let targets: TargetConfig[];
-  if (demo) {
+  if (resolved === undefined) {
     const { DEMO_USER, startSimulator } = await import('./providers/synology/simulator/index.js');
     simulator = await startSimulator({ ...simulatorOptions(loaded), host: '127.0.0.1', port: 0, users: [DEMO_USER], logger });
     targets = [simulatorTarget(simulator.url, DEMO_USER, loaded)];
-    logger.info(`demo mode: simulated DSM at ${simulator.url}`);
   } else {
-    const resolved = resolveTargets(loaded, env);
     for (const warning of resolved.warnings) logger.warning(warning);
     targets = resolved.targets;
   }
@@ -73,9 +75,13 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     dashboard: loaded.settings.dashboard,
     ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
   };
-  if (loaded.settings.http) {
-    const { serveHttp } = await import('./transports/serve-http.js');
-    const http = await serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
+  // Said once the transport is up: a port that turns out to be busy is then the only line.
+  const announceDemo = (): void => {
+    if (simulator !== undefined) logger.info(`demo mode: simulated DSM at ${simulator.url}`);
+  };
+  if (httpMode !== undefined) {
+    const http = await httpMode.serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
+    announceDemo();
     return lifecycle.shutdown(
       await lifecycle.signalled,
       [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],
@@ -84,6 +90,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   }
   const server = createServer(serverOptions);
   const serving = await serveStdio(server, logger);
+  announceDemo();
   logger.info(`serving MCP on stdio; targets: ${runtimes.map((target) => target.name).join(', ')}`);
   const reason = await Promise.race([serving.clientGone, lifecycle.signalled]);
   await lifecycle.shutdown(

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, type LoadedSettings, type SettingKey, type TargetEntry } from './config.js';
 import type { DsmClientOptions } from './providers/synology/dsm/client.js';
+import { otpSecretProblem } from './providers/synology/dsm/totp.js';
 import type { Policy } from './safety/policy.js';
 
 /**
@@ -49,7 +50,7 @@ export function resolveTargets(loaded: LoadedSettings, env: NodeJS.ProcessEnv): 
   if (password === undefined) {
     throw new ConfigError(`VMM_PASSWORD or VMM_PASSWORD_FILE is required (the password of DSM account ${settings.username})`);
   }
-  const otpSecret = oneSecret(
+  const otpSecret = oneOtpSecret(
     [
       { label: sourceOf('otp_secret'), value: settings.otp_secret, literalIn: fileOnly('otp_secret', loaded) },
       { label: sourceOf('otp_secret_file'), file: settings.otp_secret_file },
@@ -97,7 +98,7 @@ function fileTarget(entry: TargetEntry, where: string, loaded: LoadedSettings, e
     warnings,
   );
   if (password === undefined) throw new ConfigError(`${where} (${entry.name}) in ${configFile} needs password_env or password_file (or password)`);
-  const otpSecret = oneSecret(
+  const otpSecret = oneOtpSecret(
     [
       { label: at('otp_secret'), value: entry.otp_secret, literalIn: configFile },
       { label: at('otp_secret_env'), value: fromEnv(entry.otp_secret_env, at('otp_secret_env'), env) },
@@ -153,6 +154,16 @@ function oneSecret(sources: SecretSource[], warnings: string[]): string | undefi
     warnings.push(`${source.label} is a secret written in a config file; prefer the *_env or *_file form (or the environment) and keep the file private`);
   }
   return source.value;
+}
+
+/** A TOTP secret that cannot be decoded is a setting to fix now, not a login that fails later. */
+function oneOtpSecret(sources: SecretSource[], warnings: string[]): string | undefined {
+  const secret = oneSecret(sources, warnings);
+  const problem = secret === undefined ? undefined : otpSecretProblem(secret);
+  if (problem === undefined) return secret;
+  const given = sources.find((source) => source.value !== undefined || source.file !== undefined);
+  const what = given?.file === undefined ? given?.label : `the secret in ${given.file} (${given.label})`;
+  throw new ConfigError(`${what ?? 'the OTP secret'} ${problem}; use the secret key DSM showed when 2-step verification was enabled`);
 }
 
 function fileOnly(key: SettingKey, loaded: LoadedSettings): string | undefined {

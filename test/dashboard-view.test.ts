@@ -145,7 +145,7 @@ describe('the dashboard view', { timeout: 120_000 }, () => {
       expect(await button.isDisabled()).toBe(true);
       expect(await button.getAttribute('title')).toContain('read-only (VMM_READ_ONLY)');
     }
-    expect(await h.view.locator('section[data-target="backup"] [data-testid="target-lock"]').textContent()).toContain('read-only');
+    expect(await h.view.locator('section[data-target="backup"] [data-testid="target-lock"]').textContent()).toContain('Read-only target');
 
     const protectedShutdown = vmRow(h, 'nas', 'db-01').locator('button[data-action="shutdown"]');
     expect(await protectedShutdown.isDisabled()).toBe(true);
@@ -158,8 +158,9 @@ describe('the dashboard view', { timeout: 120_000 }, () => {
     const h = await open({ theme: 'dark' });
     const html = h.view.locator('html');
     await expect.poll(() => html.getAttribute('data-theme'), WAIT).toBe('dark');
-    // A string: the page's globals are not in this (Node) program's types.
-    const background = () => h.view.locator('body').evaluate('(body) => getComputedStyle(body).backgroundColor') as Promise<string>;
+    // The page's globals are not in this (Node) program's types.
+    const background = () =>
+      h.view.locator('body').evaluate((body) => (globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
     expect(await background()).toBe('rgb(22, 25, 31)');
     await setHostTheme(h.page, 'light');
     await expect.poll(background, WAIT).toBe('rgb(255, 255, 255)');

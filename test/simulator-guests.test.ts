@@ -34,7 +34,7 @@ describe('simulator official guests', () => {
     const { sim, sid } = await started();
     const plain = await vmm(sim, sid, GUEST, 'list');
     const full = await vmm(sim, sid, GUEST, 'list', { additional: 'true' });
-    expect(plain.data.guests.map((guest: { guest_name: string }) => guest.guest_name)).toEqual(['win10', 'web-01', 'db-01', 'lab-router', 'ci runner (old)']);
+    expect(plain.data.guests.map((guest: { guest_name: string }) => guest.guest_name)).toEqual(['win10', 'web-01', 'db-01', 'lab-router', 'ci runner (old)', 'analytics-01']);
     expect(plain.data.guests[1]).toMatchObject({ status: 'running', host_name: 'nas-01', storage_name: STORAGE_1 });
     expect(plain.data.guests[1].vdisks).toBeUndefined();
     expect(full.data.guests[2].vdisks.map((disk: { vdisk_size: number }) => disk.vdisk_size)).toEqual([40960, 102400]);
@@ -49,7 +49,7 @@ describe('simulator official guests', () => {
       expect.objectContaining({ host_name: 'nas-02', total_cpu_core: 4, free_cpu_core: 3, total_ram_size: 8192, free_ram_size: 7168 }),
     ]);
     const storages = await vmm(sim, sid, 'SYNO.Virtualization.API.Storage', 'list');
-    expect(storages.data.storages[0]).toMatchObject({ storage_name: STORAGE_1, host_name: 'nas-01', volume_path: '/volume1', size: 2_000_000, used: 120_000 + 25600 + 20480 + 40960 + 102400 });
+    expect(storages.data.storages[0]).toMatchObject({ storage_name: STORAGE_1, host_name: 'nas-01', volume_path: '/volume1', size: 2_000_000, used: 120_000 + 25600 + 20480 + 40960 + 102400 + 51200 });
     const networks = await vmm(sim, sid, 'SYNO.Virtualization.API.Network', 'list');
     expect(networks.data.networks.map((network: { network_name: string }) => network.network_name)).toEqual(['Default VM Network', 'Lab Network']);
   });

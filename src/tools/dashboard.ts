@@ -34,9 +34,7 @@ const ACTION_EFFECTS = new Map<DashboardAction, ToolEffect>(
 const showDashboard = defineTool({
   name: 'show_dashboard',
   title: 'Show the dashboard',
-  description:
-    'Show every target\'s hosts (CPU/RAM used of total), storages, VMs and running tasks as an interactive dashboard '
-    + 'where the client renders MCP Apps; elsewhere the same data as structured content with a short summary.',
+  description: 'Show all targets\' hosts, storages, VMs and tasks to the user as an interactive dashboard (an MCP App); data and a summary elsewhere.',
   effect: 'read',
   scope: 'server',
   input: z.object({}),
@@ -45,21 +43,19 @@ const showDashboard = defineTool({
   summarize: (data) => summarize(data as DashboardData),
   async run(_args, ctx) {
     // In parallel, each under its own timeout: a target that is down delays and breaks no other.
-    const targets = await Promise.all(ctx.targets.map((target, index) => describeTarget(target, index === 0, ctx.signal)));
+    const targets = await Promise.all(ctx.targets.map((target) => describeTarget(target, ctx.signal)));
     return { targets };
   },
 });
 
-async function describeTarget(target: TargetRuntime, isDefault: boolean, signal: AbortSignal): Promise<DashboardTarget> {
+async function describeTarget(target: TargetRuntime, signal: AbortSignal): Promise<DashboardTarget> {
   const { vmm, policy, name } = target;
   const timeout = AbortSignal.timeout(DASHBOARD_TARGET_TIMEOUT_MS);
   const ctx = { signal: AbortSignal.any([signal, timeout]) };
   const base = {
     name,
     provider: vmm.backend.style,
-    default: isDefault,
     read_only: policy.readOnly,
-    destructive: policy.destructive,
     blocked: refusals(target, undefined),
   };
   try {

@@ -12,7 +12,7 @@ const ABSOLUTE_PATH = /^\/[^\u0000-\u001f\u007f-\u009f]*$/;
 const listImages = defineTool({
   name: 'list_images',
   title: 'List images',
-  description: 'List images (disk, vdsm, iso) with size_gb and the storages holding them, paged.',
+  description: 'List images (disk, vdsm, iso) with the storages holding them, and size_gb where the backend reports it, paged.',
   effect: 'read',
   input: z.object({ limit: limitArgument, offset: offsetArgument }),
   output: z.object({ images: z.array(imageView), ...pageFields }),

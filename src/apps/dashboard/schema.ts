@@ -51,9 +51,7 @@ export const dashboardTarget = z.object({
   name: z.string(),
   /** The API family the target speaks (for example dsm-official). */
   provider: z.string(),
-  default: z.boolean(),
   read_only: z.boolean(),
-  destructive: z.enum(['confirm', 'deny', 'allow']),
   /** Refusals that hold for every VM of the target (read-only, destructive tools denied). */
   blocked,
   /** Set when the target could not be read; the lists are then empty. */

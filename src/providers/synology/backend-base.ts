@@ -133,10 +133,15 @@ export function storageFromWire(storage: WireObject): Storage {
   };
 }
 
+/** VMM creates this network when it is installed, and its create wizard preselects it. */
+const VMM_DEFAULT_NETWORK = 'Default VM Network';
+
 export function networkFromWire(network: WireObject): Network {
+  const name = optionalText(network, 'network_name') ?? '';
   return {
     id: requiredText(network, 'network_id', 'the network list') as NetworkId,
-    name: optionalText(network, 'network_name') ?? '',
+    name,
+    ...(name === VMM_DEFAULT_NETWORK ? { default: true } : {}),
   };
 }
 
