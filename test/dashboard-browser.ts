@@ -36,17 +36,17 @@ export interface Browser {
 }
 
 /** Fails, saying how to install it, where Chromium is missing: the browser tests never pass by skipping. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+export async function launchChromium(executable = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executable)) {
     throw new Error(
-      `Chromium is not installed at ${CHROMIUM}; the dashboard browser tests need it. On Debian/Ubuntu: `
+      `Chromium is not installed at ${executable}; the dashboard browser tests need it. On Debian/Ubuntu: `
         + '`sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium` '
         + '(or set CHROMIUM_PATH to a Chromium or Chrome binary). Nothing downloads a browser by itself.',
     );
   }
   const profile = mkdtempSync(join(tmpdir(), 'vmm-mcp-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: executable,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1000, height: 800 },

@@ -1,6 +1,8 @@
 import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from '@modelcontextprotocol/ext-apps/server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DashboardData } from '../src/apps/dashboard/schema.js';
+import { RecordingStdioTransport } from './e2e-harness.js';
 import { startHarness, structured, textOf, type Harness, type HarnessOptions } from './mcp-harness.js';
 
 /** show_dashboard and its view's resource, as MCP clients with and without the Apps extension see them. */
@@ -128,5 +130,31 @@ describe('show_dashboard results', () => {
     expect(nas?.vms.length).toBeGreaterThan(0);
     expect(down?.error).toBeTruthy();
     expect(down).toMatchObject({ vms: [], hosts: [], vms_total: 0 });
+  });
+});
+
+describe('the built server over stdio', () => {
+  async function overStdio(env: Record<string, string>) {
+    const transport = new RecordingStdioTransport(['--simulator'], env);
+    const client = new Client({ name: 'apps-host', version: '0' }, { capabilities: UI_CLIENT });
+    await client.connect(transport);
+    try {
+      const tool = (await client.listTools()).tools.find((candidate) => candidate.name === 'show_dashboard');
+      const uris = (await client.listResources()).resources.map((resource) => resource.uri);
+      const view = uris.includes('ui://vmm/dashboard') ? (await client.readResource({ uri: 'ui://vmm/dashboard' })).contents[0] : undefined;
+      return { tool, uris, html: view !== undefined && 'text' in view ? view.text : undefined, stray: transport.strayLines };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('serves show_dashboard and its view from dist/, and VMM_DASHBOARD=false hides both', async () => {
+    const on = await overStdio({});
+    expect(on.tool?._meta).toMatchObject({ ui: { resourceUri: 'ui://vmm/dashboard' } });
+    expect(on.html).toMatch(/^<!doctype html>/);
+    expect(on.stray).toEqual([]);
+    const off = await overStdio({ VMM_DASHBOARD: 'false' });
+    expect(off.tool).toBeUndefined();
+    expect(off.uris).not.toContain('ui://vmm/dashboard');
   });
 });

@@ -177,6 +177,10 @@ describe('the dashboard view', { timeout: 120_000 }, () => {
     expect(refreshes).toBeGreaterThan(1);
   });
 
+  it('fails, saying how to install Chromium, where it is missing, rather than passing without a browser', async () => {
+    await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(/not installed at \/nonexistent\/chromium.*apt-get install -y --no-install-recommends chromium/);
+  });
+
   it('fits a narrow host: no sideways scrolling at 360 px', async () => {
     const h = await open({ viewport: { width: 360, height: 800 } });
     await vmRow(h, 'nas', 'web-01').waitFor(WAIT);
