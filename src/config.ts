@@ -136,7 +136,7 @@ const fingerprint = () =>
   });
 
 const DESTRUCTIVE_MODES = ['confirm', 'deny', 'allow'] as const;
-const SIMULATOR_STYLES = ['official', 'compact'] as const;
+const SIMULATOR_STYLES = ['official', 'internal', 'compact'] as const;
 
 /** One NAS in a config file with several targets. Credentials come from the environment or files first. */
 export const TargetSchema = z
@@ -327,9 +327,9 @@ export const SettingsSchema = z
     sim_style: choice(SIMULATOR_STYLES).register(settingDocs, {
       flag: '--sim-style',
       simulatorFlag: '--style',
-      value: 'official|compact',
+      value: 'official|internal|compact',
       default: 'official',
-      description: 'simulator: which VMM API family it serves',
+      description: 'simulator: which VMM guest API family it serves (official: the guide API, plus the internal one on DSM 7; internal: the DSM 7 internal dialect only; compact: the seed documents CamelCase style only)',
     }),
     sim_dsm: choice(['7', '6'] as const).register(settingDocs, {
       flag: '--sim-dsm',

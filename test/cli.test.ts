@@ -41,7 +41,7 @@ describe('bad or missing settings: one line on stderr naming the setting, exit c
     ['a simulator port out of range', ['simulator', '--port', '70000'], {}, /^vmm-mcp: --port must be a port number from 0 to 65535 \(got "70000"\)$/],
     ['a TOTP secret that is not base32', [], { ...REAL, VMM_OTP_SECRET: 'NOT BASE32 1890' }, /^vmm-mcp: VMM_OTP_SECRET is not valid base32 .*2-step verification/],
     ['a simulator DSM version it does not know', ['simulator', '--dsm', '5'], {}, /^vmm-mcp: --dsm must be one of 7, 6 \(got "5"\)$/],
-    ['a simulator API style it does not know', ['simulator', '--style=fancy'], {}, /^vmm-mcp: --style must be one of official, compact \(got "fancy"\)$/],
+    ['a simulator API style it does not know', ['simulator', '--style=fancy'], {}, /^vmm-mcp: --style must be one of official, internal, compact \(got "fancy"\)$/],
     ['a demo simulator DSM version it does not know', ['--simulator', '--sim-dsm', '5'], {}, /^vmm-mcp: --sim-dsm must be one of 7, 6/],
     ['a switch followed by a word that is not yes or no', ['--simulator', '--read-only', 'maybe'], {}, /^vmm-mcp: --read-only is a switch: write --read-only alone, or --read-only true\|false/],
     ['a demo over HTTP with a short token', ['--simulator', '--http', '--port', '0'], { VMM_HTTP_TOKEN: 'tiny-token' }, /^vmm-mcp: The HTTP bearer token \(VMM_HTTP_TOKEN\) is 10 characters long/],

@@ -80,7 +80,7 @@ describe('layering: defaults < config file < environment < flags', () => {
   it('names the flags of `vmm-mcp simulator` as that command spells them', () => {
     const simulator = (flags: RawLayer) => loadSettings({ env: {}, flags, command: 'simulator', cwd: folder });
     expect(errorOf(() => simulator({ sim_dsm: '5' }))).toBe('--dsm must be one of 7, 6 (got "5")');
-    expect(errorOf(() => simulator({ sim_style: 'fancy' }))).toBe('--style must be one of official, compact (got "fancy")');
+    expect(errorOf(() => simulator({ sim_style: 'fancy' }))).toBe('--style must be one of official, internal, compact (got "fancy")');
     expect(errorOf(() => simulator({ sim_port: '-1' }))).toBe('--port must be a port number from 0 to 65535 (got "-1")');
     expect(errorOf(() => simulator({ sim_vms: 'many' }))).toMatch(/^--vms must be a whole number of VMs/);
     expect(errorOf(() => simulator({ log_level: 'loud' }))).toMatch(/^--log-level must be one of/);

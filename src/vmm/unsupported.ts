@@ -9,6 +9,7 @@ import type { Capability } from './backend.js';
 const STYLE_NAMES: Record<string, string> = {
   'dsm-official': 'the official SYNO.Virtualization.API.* family (dsm-official)',
   'dsm-compact': 'the compact SYNO.Virtualization.Guest/Image API (dsm-compact)',
+  'dsm-internal': "DSM 7's internal SYNO.Virtualization.Guest API (dsm-internal)",
 };
 
 const WHAT: Record<Capability, string> = {
