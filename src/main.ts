@@ -76,7 +76,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   // calls they cancelled recorded how they ended.
   const audit = new AuditLog({ logger, ...(loaded.settings.audit_log === undefined ? {} : { path: loaded.settings.audit_log }) });
   const closeAudit = (): Promise<void> => audit.close(AUDIT_GRACE_MS);
-  const serverOptions = { targets: runtimes, logger, audit };
+  const serverOptions = { targets: runtimes, logger, audit, dashboard: loaded.settings.dashboard };
   // Said once the transport is up: a port that turns out to be busy is then the only line.
   const announceDemo = (): void => {
     if (simulator !== undefined) logger.info(`demo mode: simulated DSM at ${simulator.url}`);

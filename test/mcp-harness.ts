@@ -40,6 +40,8 @@ export interface HarnessOptions {
   prepareClient?: (client: Client) => void;
   confirmTtlMs?: number;
   elicitationTimeoutMs?: number;
+  /** The dashboard setting (default on). */
+  dashboard?: boolean;
 }
 
 export interface Harness {
@@ -87,6 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     audit,
     ...(options.confirmTtlMs === undefined ? {} : { confirmTtlMs: options.confirmTtlMs }),
     ...(options.elicitationTimeoutMs === undefined ? {} : { elicitationTimeoutMs: options.elicitationTimeoutMs }),
+    ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
   });
   const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: options.clientCapabilities ?? {} });
   options.prepareClient?.(client);

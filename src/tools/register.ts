@@ -12,6 +12,7 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { rendersApps } from '../apps/app-tool-meta.js';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuditedCall, AuditLog, FinalOutcome } from '../safety/audit.js';
@@ -50,9 +51,11 @@ class GuardStop extends Error {
  * unknown tool with an error result and validates arguments before the boundary could explain them.
  */
 export function registerTools(server: McpServer, tools: readonly ToolDefinition[], services: ToolServices): void {
-  const { listed, listing } = catalogFor(tools, services.targets);
+  const { listed, plainListing, appListing } = catalogFor(tools, services.targets);
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: rendersApps(server.server.getClientCapabilities()) ? appListing : plainListing,
+  }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = listed.get(request.params.name);
     if (tool === undefined) {
@@ -64,8 +67,9 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
 
 interface Catalog {
   listed: ReadonlyMap<string, ToolDefinition>;
-  /** The tools/list answer, JSON Schemas converted once. */
-  listing: ReturnType<typeof describeTool>[];
+  /** The tools/list answers, JSON Schemas converted once: for clients that render MCP Apps, and for the others. */
+  plainListing: ReturnType<typeof describeTool>[];
+  appListing: ReturnType<typeof describeTool>[];
 }
 
 /**
@@ -81,7 +85,8 @@ function catalogFor(tools: readonly ToolDefinition[], targets: readonly TargetRu
   if (known !== undefined) return known;
   const listed = new Map(tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]));
   const targetNames = targets.map((target) => target.name);
-  const catalog = { listed, listing: [...listed.values()].map((tool) => describeTool(tool, targetNames)) };
+  const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
+  const catalog = { listed, plainListing: listing({ rendersApps: false }), appListing: listing({ rendersApps: true }) };
   byTargets.set(targets, catalog);
   return catalog;
 }
@@ -146,7 +151,7 @@ class ToolCall {
       services.logger.error(`${tool.name} produced a result outside its outputSchema`, { issues: z.prettifyError(checked.error) });
       return errorResult(`${tool.name} ran, but its result did not match its outputSchema (a server bug): ${z.prettifyError(checked.error)}`);
     }
-    return successResult(checked.data);
+    return successResult(checked.data, tool.summarize);
   }
 
   private async guard(
