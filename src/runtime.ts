@@ -4,6 +4,7 @@ import { registerSecret } from './safety/redact.js';
 import type { TargetRuntime } from './server.js';
 import type { TargetConfig } from './targets.js';
 import { createDsmBackend, Vmm } from './vmm/operations.js';
+import { readOnlyBackend } from './vmm/read-only-backend.js';
 
 /**
  * The live side of the targets: one DSM client (one session, logged in on first use), its backend
@@ -19,7 +20,9 @@ export function buildTargetRuntimes(targets: readonly TargetConfig[], logger: Lo
     registerSecret(connection.otpSecret);
     registerSecret(connection.deviceId);
     const client = new DsmClient({ ...connection, logger });
-    const runtime: TargetRuntime = { name: target.name, vmm: new Vmm(createDsmBackend(client)), policy: target.policy };
+    const backend = createDsmBackend(client);
+    const vmm = new Vmm(target.policy.readOnly ? readOnlyBackend(backend, target.name) : backend);
+    const runtime: TargetRuntime = { name: target.name, vmm, policy: target.policy };
     clients.set(runtime, client);
     return runtime;
   });

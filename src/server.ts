@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { registerDashboardResource } from './apps/dashboard/resource.js';
 import { OperationError } from './errors.js';
 import type { Logger, LogLevel } from './log.js';
 import { registerPrompts } from './prompts/index.js';
@@ -10,6 +12,7 @@ import { DEFAULT_CONFIRM_TTL_MS, DEFAULT_ELICITATION_TIMEOUT_MS, SafetyGuard } f
 import type { TargetRuntime } from './tools/define.js';
 import { TOOL_DEFINITIONS } from './tools/index.js';
 import { registerTools } from './tools/register.js';
+import { redactOutgoing } from './transports/redacting.js';
 
 export type { Policy } from './safety/policy.js';
 export type { TargetRuntime } from './tools/define.js';
@@ -18,24 +21,33 @@ export interface ServerOptions {
   /** The first is the default; with one target, `target` is never needed. */
   targets: TargetRuntime[];
   logger: Logger;
-  /** JSONL file that write and destructive calls are appended to. */
-  auditLogPath?: string;
+  /**
+   * The process-wide audit log that write and destructive calls are recorded in; every server of the
+   * process (one per HTTP session) shares it, and its owner closes it once the transports closed.
+   * Without one, calls are recorded to the logger only.
+   */
+  audit?: AuditLog;
   /** confirm_token lifetime (default 5 minutes). */
   confirmTtlMs?: number;
   /** How long a confirmation form waits for the human (default 3 minutes). */
   elicitationTimeoutMs?: number;
   /** The time confirm_token lifetimes are measured in (default Date.now); tests pass a clock they move. */
   now?: () => number;
+  /** Offer show_dashboard and its view (default true). */
+  dashboard?: boolean;
 }
 
 const VERSION = readPackageVersion();
+/** One list for every session, so that the tool catalog built from it is shared too (tools/register.ts). */
+const TOOLS_WITHOUT_APPS = TOOL_DEFINITIONS.filter((tool) => tool.appMeta === undefined);
 
 /** Builds the MCP server: tools, resources and prompts over the configured targets, with safety and audit. */
 export function createServer(options: ServerOptions): McpServer {
   const { targets, logger } = options;
   checkTargets(targets);
-  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets) });
-  const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
+  const dashboard = options.dashboard ?? true;
+  const server = new FilteredMcpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets, dashboard) });
+  const audit = options.audit ?? new AuditLog({ logger });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({
     confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS,
@@ -43,7 +55,10 @@ export function createServer(options: ServerOptions): McpServer {
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 
-  registerTools(server, TOOL_DEFINITIONS, { targets, guard, audit, logger, elicitationTimeoutMs });
+  // Before the tools: a host may read the view as soon as it sees the tool that names it.
+  if (dashboard) registerDashboardResource(server);
+  const tools = dashboard ? TOOL_DEFINITIONS : TOOLS_WITHOUT_APPS;
+  registerTools(server, tools, { targets, guard, audit, logger, elicitationTimeoutMs });
   registerResources(server, targets);
   registerPrompts(server, targets);
   const stopForwarding = forwardLogs(server, logger);
@@ -51,10 +66,16 @@ export function createServer(options: ServerOptions): McpServer {
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {
     stopForwarding();
-    audit.close().catch((error: unknown) => logger.error('could not close the audit log', { error }));
     previousOnClose?.();
   };
   return server;
+}
+
+/** Every transport this server connects to, stdio, HTTP or in memory, sends through the secret filter. */
+class FilteredMcpServer extends McpServer {
+  override connect(transport: Transport): Promise<void> {
+    return super.connect(redactOutgoing(transport));
+  }
 }
 
 function checkTargets(targets: readonly TargetRuntime[]): void {
@@ -106,7 +127,7 @@ function forwardLogs(server: McpServer, logger: Logger): () => void {
   return removeSink;
 }
 
-function instructionsFor(targets: readonly TargetRuntime[]): string {
+function instructionsFor(targets: readonly TargetRuntime[], dashboard: boolean): string {
   const lines = [
     'vmm-mcp inspects and operates virtual machines on Synology Virtual Machine Manager.',
     'Look first: list_vms (filter by name, status, host; paged, pass next_offset as offset), get_vm, list_hosts, list_storages, list_networks, list_images, list_tasks.',
@@ -116,6 +137,9 @@ function instructionsFor(targets: readonly TargetRuntime[]): string {
     'Destructive tools (power_off, delete_vm, delete_image) may answer status "confirmation_required" with a preview and a single-use confirm_token: show the preview to the user, and only if they agree call the tool again with the same arguments plus confirm_token.',
     'Errors say what failed, the DSM error code and its meaning when there is one, and what to do next.',
   ];
+  if (dashboard) {
+    lines.push('When the user wants to see the cluster, call show_dashboard: clients that render MCP Apps show it as an interactive view; what the user does there comes back to you as context.');
+  }
   if (targets.length > 1) {
     lines.push(`Targets: ${targets.map((target) => target.name).join(', ')}; pass target to choose one (default ${targets[0]?.name}).`);
   }

@@ -50,6 +50,7 @@ export function resolveTargets(loaded: LoadedSettings, env: NodeJS.ProcessEnv): 
   if (password === undefined) {
     throw new ConfigError(`VMM_PASSWORD or VMM_PASSWORD_FILE is required (the password of DSM account ${settings.username})`);
   }
+  requireMaskable(password, `The password of DSM account ${settings.username} (VMM_PASSWORD or VMM_PASSWORD_FILE)`);
   const otpSecret = oneOtpSecret(
     [
       { label: sourceOf('otp_secret'), value: settings.otp_secret, literalIn: fileOnly('otp_secret', loaded) },
@@ -75,6 +76,14 @@ export function resolveTargets(loaded: LoadedSettings, env: NodeJS.ProcessEnv): 
   return { targets: [target], warnings };
 }
 
+/** Shorter passwords cannot be masked in output without garbling it (every "abc" would go). */
+const MIN_PASSWORD_LENGTH = 4;
+
+function requireMaskable(password: string, what: string): void {
+  if (password.length >= MIN_PASSWORD_LENGTH) return;
+  throw new ConfigError(`${what} has ${password.length} character(s); vmm-mcp needs at least ${MIN_PASSWORD_LENGTH} to keep it out of everything it prints. Give the account a longer password.`);
+}
+
 /** The target of `--simulator`: the in-process simulator, with the global safety settings. */
 export function simulatorTarget(url: string, account: { account: string; password: string }, loaded: LoadedSettings): TargetConfig {
   const { settings } = loaded;
@@ -98,6 +107,7 @@ function fileTarget(entry: TargetEntry, where: string, loaded: LoadedSettings, e
     warnings,
   );
   if (password === undefined) throw new ConfigError(`${where} (${entry.name}) in ${configFile} needs password_env or password_file (or password)`);
+  requireMaskable(password, `The password of ${where} (${entry.name}) in ${configFile}`);
   const otpSecret = oneOtpSecret(
     [
       { label: at('otp_secret'), value: entry.otp_secret, literalIn: configFile },

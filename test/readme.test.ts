@@ -41,7 +41,7 @@ describe('README commands', () => {
     expect(packageJson.scripts.start).toBe('node dist/cli.js');
     // The tests run against the build, and only once the code type-checks and passes the linter.
     expect(packageJson.scripts.pretest).toBe('npm run build && npm run typecheck && npm run lint');
-    expect(packageJson.scripts.typecheck).toBe('tsc -p tsconfig.json --noEmit');
+    expect(packageJson.scripts.typecheck).toMatch(/^tsc -p tsconfig.json --noEmit/);
     expect(packageJson.scripts.lint).toBe('biome lint');
     expect(packageJson.scripts.test).toBe('vitest run');
   });

@@ -6,6 +6,7 @@ import { imageArgument, limitArgument, newNameArgument, offsetArgument, storageA
 import { CONFIRMATION_NOTE, defineTool, type ToolDefinition } from './define.js';
 import { imageSubject } from './subjects.js';
 import { imageView, pageFields, pageInfo, taskView, toImageView, toTaskView } from './views.js';
+import { quoted } from '../text/quote.js';
 
 const ABSOLUTE_PATH = /^\/[^\u0000-\u001f\u007f-\u009f]*$/;
 
@@ -72,8 +73,8 @@ const createImage = defineTool({
   async run(args, ctx) {
     const spec = imageSource(args);
     // Making an image reads the VM without changing it, so a protected VM may be the source.
-    const from = spec.source === 'vm' ? `VM ${spec.vm}` : `file ${spec.ds_file_path}`;
-    await ctx.guard(undefined, `Creates image ${spec.name} from ${from}.`);
+    const from = spec.source === 'vm' ? `VM ${quoted(spec.vm)}` : `file ${quoted(spec.ds_file_path)}`;
+    await ctx.guard(undefined, `Creates image ${quoted(spec.name)} from ${from}.`);
     const { task } = await ctx.vmm.createImage(spec, ctx);
     return {
       status: 'started' as const,
@@ -96,8 +97,8 @@ const deleteImage = defineTool({
   }),
   async run({ image }, ctx) {
     const target = await ctx.vmm.resolveImage(image, ctx);
-    const where = target.storages.map((storage) => storage.name).join(', ') || 'no storage';
-    await ctx.guard(imageSubject(target), `Deletes ${target.type} image ${target.name} from ${where} permanently; this cannot be undone.`);
+    const where = target.storages.length === 0 ? 'no storage' : `${target.storages.length === 1 ? 'storage' : 'storages'} ${target.storages.map((storage) => quoted(storage.name)).join(', ')}`;
+    await ctx.guard(imageSubject(target), `Deletes ${target.type} image ${quoted(target.name)} from ${where}, permanently; this cannot be undone.`);
     const { deleted } = await ctx.vmm.deleteImage(target.id, ctx);
     return { status: 'deleted' as const, message: `Image ${deleted.name} (id ${deleted.id}) was deleted.`, deleted: { id: deleted.id, name: deleted.name } };
   },
