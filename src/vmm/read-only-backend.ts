@@ -10,6 +10,7 @@ const READ_METHODS: ReadonlySet<PropertyKey> = new Set<keyof VmmBackend>([
   'prepare',
   'listVms',
   'getVm',
+  'getVmByName',
   'listImages',
   'listHosts',
   'listStorages',
