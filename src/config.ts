@@ -92,7 +92,7 @@ export const SettingsSchema = z
     }),
     url: dsmUrl()
       .optional()
-      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001' }),
+      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001 (lunanode: the API base, default https://dynamic.lunanode.com)' }),
     username: text()
       .optional()
       .register(settingDocs, { env: 'VMM_USERNAME', flag: '--username', value: 'NAME', description: 'DSM account (an administrator: VMM needs one)' }),
@@ -111,6 +111,18 @@ export const SettingsSchema = z
     device_id: secretText()
       .optional()
       .register(settingDocs, { env: 'VMM_DEVICE_ID', secret: true, description: 'DSM device token ("trust this device") that skips the OTP' }),
+    api_id: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_API_ID', flag: '--api-id', value: 'ID', description: 'lunanode: the API ID of the key (16 characters)' }),
+    api_key: secretText()
+      .optional()
+      .register(settingDocs, { env: 'VMM_API_KEY', secret: true, description: 'lunanode: the 128-character API key; environment or file only, never a flag' }),
+    api_key_file: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_API_KEY_FILE', flag: '--api-key-file', value: 'FILE', path: true, description: 'lunanode: file holding the API key (instead of VMM_API_KEY)' }),
+    region: choice(['toronto', 'montreal', 'roubaix'] as const)
+      .optional()
+      .register(settingDocs, { env: 'VMM_REGION', flag: '--region', value: 'REGION', description: 'lunanode: default region for new images (toronto, montreal, roubaix)' }),
     ca_file: text()
       .optional()
       .register(settingDocs, { env: 'VMM_CA_FILE', flag: '--ca-file', value: 'FILE', path: true, description: 'PEM file of a CA to trust for the DSM certificate' }),

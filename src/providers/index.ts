@@ -1,4 +1,5 @@
 import type { ProviderDefinition } from './provider.js';
+import { lunanode } from './lunanode/provider.js';
 import { synology } from './synology/provider.js';
 
 /**
@@ -7,6 +8,7 @@ import { synology } from './synology/provider.js';
  */
 export const PROVIDERS = [
   synology,
+  lunanode,
 ] as const satisfies ReadonlyArray<ProviderDefinition<unknown>>;
 
 export const PROVIDER_TYPES = PROVIDERS.map((provider) => provider.type) as [string, ...string[]];
