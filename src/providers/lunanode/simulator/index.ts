@@ -15,7 +15,7 @@ import { type Durations, LunaNodeState } from './state.js';
 /** Public demo credentials (printed by `vmm-mcp simulator --provider lunanode`); not secrets of any real account. */
 export const DEMO_API = {
   apiId: 'simdemoapiid0001',
-  apiKey: 'SimulatedLunaNodeKey-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-demo-only-not-a-real-key-0000000000000000',
+  apiKey: 'SimulatedLunaNodeKey-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-demo-only-not-a-real-key-0000000000000000000',
 } as const;
 
 /** How far a nonce may be from the simulator's clock. */
