@@ -144,7 +144,8 @@ describe('tool catalog', () => {
     const h = await open();
     const { tools } = await h.client.listTools();
     // 15.5 KB when output schemas carried field names only; types and required fields cost the rest (bench/README.md).
-    expect(h.lastResponseBytes()).toBeLessThan(24_000);
+    // get_image and create_image from a URL (LunaNode) add about 1 KB on a DSM-only server.
+    expect(h.lastResponseBytes()).toBeLessThan(25_500);
     const listing = JSON.stringify(tools);
     expect(listing).not.toContain('$schema');
     const getVm = tools.find((tool) => tool.name === 'get_vm');
