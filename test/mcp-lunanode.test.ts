@@ -120,7 +120,7 @@ describe('a Synology and a LunaNode target behind the same tools', () => {
     expect(text).toContain('LunaNode refused image/replicate/: "invalid region"');
     expect(text).toContain('pass region as toronto, montreal or roubaix');
     const ambiguous = errorText(await h.call('get_image', { target: 'luna', image: 'Debian 12 64-bit' }));
-    expect(ambiguous).toMatch(/ambiguous|several|3 images/i);
+    expect(ambiguous).toMatch(/3 images are named "Debian 12 64-bit": .*\(id \d+, region toronto\).*region montreal.*region roubaix/);
   });
 
   it('keeps a read-only LunaNode target to reads, and refuses protected VMs there', async () => {
