@@ -430,7 +430,7 @@ function describeIssue(
 ): string {
   if (issue === undefined) return 'the settings are invalid';
   const [key, index, targetKey] = issue.path;
-  if (key === 'targets' && index !== undefined && issue.code === 'invalid_union' && targetKey === undefined) {
+  if (key === 'targets' && index !== undefined && issue.code === 'invalid_union' && (targetKey === undefined || targetKey === 'type')) {
     return `targets[${String(index)}].type in ${configPath} must be one of ${PROVIDER_TYPES.join(', ')} (got ${shown(targetTypes[Number(index)])})`;
   }
   if (issue.code === 'unrecognized_keys') {
