@@ -45,7 +45,7 @@ describe('vmm-mcp --http', () => {
     const listed = await a.client.callTool({ name: 'list_vms', arguments: {} });
     expect(listed.isError).not.toBe(true);
     const health = await rawRequest(url.replace(/\/mcp$/, '/healthz'));
-    expect(JSON.parse(health.body)).toEqual({ status: 'ok', targets: [{ name: 'simulator', session_live: true }] });
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok', targets: [{ name: 'synology', session_live: true }, { name: 'lunanode', session_live: true }] });
     await a.client.close();
 
     child.kill('SIGTERM');

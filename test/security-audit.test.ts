@@ -82,7 +82,7 @@ describe('the audit log records every write that started, however its session en
     const sim = await slowSimulator();
     const path = join(folder, 'http-delete.jsonl');
     const { logger } = capturingLogger();
-    const targets = buildTargetRuntimes([{ name: 'nas', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }], logger);
+    const targets = buildTargetRuntimes([{ name: 'nas', type: 'synology', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }], logger);
     const audit = new AuditLog({ path, logger });
     const settings = { http_host: '127.0.0.1', http_port: 0, http_allow_remote: false, http_token: TOKEN, http_allowed_hosts: undefined, http_allowed_origins: undefined, http_max_sessions: 10, http_session_idle_s: 600 };
     const http = await serveHttp(settings, (sessionLogger) => createServer({ targets, logger: sessionLogger, audit }), targets, logger, () => undefined);
@@ -107,7 +107,7 @@ describe('the audit log records every write that started, however its session en
     cleanup.push(() => sim.close());
     const path = join(folder, 'one-fd.jsonl');
     const { logger } = capturingLogger();
-    const targets = buildTargetRuntimes([{ name: 'nas', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }], logger);
+    const targets = buildTargetRuntimes([{ name: 'nas', type: 'synology', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }], logger);
     const audit = new AuditLog({ path, logger });
     const settings = { http_host: '127.0.0.1', http_port: 0, http_allow_remote: false, http_token: TOKEN, http_allowed_hosts: undefined, http_allowed_origins: undefined, http_max_sessions: 10, http_session_idle_s: 600 };
     const http = await serveHttp(settings, (sessionLogger) => createServer({ targets, logger: sessionLogger, audit }), targets, logger, () => undefined);

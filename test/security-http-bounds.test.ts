@@ -8,6 +8,9 @@ import { createServer } from '../src/server.js';
 import { startHttpServer, type HttpServerHandle } from '../src/transports/http.js';
 import { connectClient, INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest } from './http-helpers.js';
 
+/** These tests never reach a backend; the tool catalog only asks what the target may offer (nothing). */
+const NO_BACKEND = { backend: { capabilities: new Set(), offers: new Set() } } as never;
+
 /**
  * Issue 13, finding 6: 10,000 HTTP sessions grew the server to 862 MiB and nothing refused them. The
  * number of sessions is capped (over it: 503 and a message that says what to do), and idle sessions
@@ -26,7 +29,7 @@ async function start(options: { maxSessions: number; sessionIdleMs?: number; now
     port: 0,
     token: TOKEN,
     // No target is called: the sessions only initialize and list.
-    createMcpServer: (logger) => createServer({ targets: [{ name: 'nas', vmm: undefined as never, policy: { readOnly: true, destructive: 'deny', protect: [] } }], logger }),
+    createMcpServer: (logger) => createServer({ targets: [{ name: 'nas', vmm: NO_BACKEND, policy: { readOnly: true, destructive: 'deny', protect: [] } }], logger }),
     logger: silentLogger,
     health: async () => ({ targets: [] }),
     ...options,

@@ -7,7 +7,8 @@ import { silentLogger } from '../src/log.js';
 import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import type { VmmBackend } from '../src/vmm/backend.js';
-import { createDsmBackend, Vmm } from '../src/vmm/operations.js';
+import { createDsmBackend } from '../src/providers/synology/backend.js';
+import { Vmm } from '../src/vmm/operations.js';
 import { readOnlyBackend } from '../src/vmm/read-only-backend.js';
 import { RecordingStdioTransport } from './e2e-harness.js';
 
@@ -103,8 +104,9 @@ describe('a read-only target sends no write of any kind', () => {
     strict = await startStrictDsm(simulator.url);
     // Another, writing server starts a task; the read-only one will watch it finish.
     const writer = new Vmm(createDsmBackend(new DsmClient({ url: simulator.url, username: DEMO_USER.account, password: DEMO_USER.password, logger: silentLogger })));
-    const { task } = await writer.createImage({ source: 'file', name: 'other-servers-image', ds_file_path: '/share/other.img', type: 'disk', storages: ['nas-01 - VM Storage 1'] });
-    taskId = task.id;
+    const started = await writer.createImage({ source: 'file', name: 'other-servers-image', ds_file_path: '/share/other.img', type: 'disk', storages: ['nas-01 - VM Storage 1'] });
+    if (!('task' in started)) throw new Error('a DSM image build answers a task');
+    taskId = started.task.id;
     await writer.close();
   });
 

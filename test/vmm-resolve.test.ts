@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimVm } from '../src/providers/synology/simulator/index.js';
-import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
+import { createDsmBackend } from '../src/providers/synology/backend.js';
+import { Vmm } from '../src/vmm/operations.js';
 import { failure, STYLES, guestApi, startRig, withoutNameLookup, type VmmRig } from './vmm-harness.js';
 
 /** Puts a VM straight into the simulated state (DSM itself forbids duplicate names; a test may not). */

@@ -19,6 +19,7 @@ import type { AuditedCall, AuditLog, FinalOutcome } from '../safety/audit.js';
 import type { Elicit } from '../safety/confirm-elicitation.js';
 import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
 import { isListed } from '../safety/policy.js';
+import type { Capability } from '../vmm/backend.js';
 import type { Progress } from '../vmm/operations.js';
 import type { ProceedDecision, TargetRuntime, ToolContext, ToolDefinition } from './define.js';
 import { describeTool } from './listing.js';
@@ -83,7 +84,9 @@ function catalogFor(tools: readonly ToolDefinition[], targets: readonly TargetRu
   if (byTargets === undefined) catalogs.set(tools, (byTargets = new WeakMap()));
   const known = byTargets.get(targets);
   if (known !== undefined) return known;
-  const listed = new Map(tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]));
+  const listed = new Map(
+    tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target))).map((tool) => [tool.name, tool]),
+  );
   const targetNames = targets.map((target) => target.name);
   const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
   const catalog = { listed, plainListing: listing({ rendersApps: false }), appListing: listing({ rendersApps: true }) };
@@ -123,6 +126,11 @@ class ToolCall {
       this.record(target.name, args, 'refused', text);
       return errorResult(text);
     }
+    try {
+      await this.requireCapability(target);
+    } catch (error) {
+      return this.failed(target.name, args, error);
+    }
     const ctx: ToolContext = {
       target,
       targets: services.targets,
@@ -152,6 +160,20 @@ class ToolCall {
       return errorResult(`${tool.name} ran, but its result did not match its outputSchema (a server bug): ${z.prettifyError(checked.error)}`);
     }
     return successResult(checked.data, tool.summarize);
+  }
+
+  /** A tool needing what the target lacks is refused with the backend's explanation and the targets that can. */
+  private async requireCapability(target: TargetRuntime): Promise<void> {
+    const { needs } = this.tool;
+    if (needs.length === 0) return;
+    const capabilities = await target.vmm.capabilities({ signal: this.extra.signal });
+    if (needs.some((capability) => capabilities.has(capability))) return;
+    const missing = target.vmm.backend.unsupported(needs[0] as Capability);
+    const able = this.services.targets.filter((other) => other !== target && mayDo(this.tool, other)).map((other) => other.name);
+    throw new OperationError('unsupported', `${this.tool.name} is not available on target ${target.name}: ${missing.message}`, {
+      next: able.length > 0 ? `targets that can: ${able.join(', ')} (pass target)${missing.next === undefined ? '' : `; or ${missing.next}`}` : missing.next,
+      cause: missing,
+    });
   }
 
   private async guard(
@@ -227,6 +249,14 @@ function finalOutcome(error: unknown, signal: AbortSignal): FinalOutcome {
   if (error instanceof OperationError && error.outcomeUnknown) return 'outcome unknown';
   if (signal.aborted || (error instanceof OperationError && error.kind === 'cancelled')) return 'cancelled';
   return 'error';
+}
+
+/** Whether the target may have what the tool needs, as far as is known before contacting it. */
+function mayDo(tool: ToolDefinition, target: TargetRuntime): boolean {
+  if (tool.needs.length === 0) return true;
+  const { backend } = target.vmm;
+  const offers = backend.offers ?? backend.capabilities;
+  return tool.needs.some((capability) => offers.has(capability));
 }
 
 function pickTarget(name: string | undefined, targets: readonly TargetRuntime[]): TargetRuntime {

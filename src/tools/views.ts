@@ -78,6 +78,8 @@ export const imageView = z.object({
   id: z.string(),
   name: z.string(),
   type: z.enum(IMAGE_TYPES),
+  status: z.string().optional(),
+  region: z.string().optional(),
   size_gb: z.number().optional(),
   storages: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),
 });
@@ -87,8 +89,22 @@ export function toImageView(image: Image): z.infer<typeof imageView> {
     id: image.id,
     name: image.name,
     type: image.type,
+    ...(image.status === undefined ? {} : { status: image.status }),
+    ...(image.region === undefined ? {} : { region: image.region }),
     ...(image.size_mb === undefined ? {} : { size_gb: gib(image.size_mb) }),
     storages: image.storages.map((storage) => ({ id: storage.id, name: storage.name, status: storage.status })),
+  };
+}
+
+/** An image being built or copied: what it is called, where, and how far along (pending, available, failed). */
+export const imageBrief = z.object({ id: z.string(), name: z.string(), status: z.string().optional(), region: z.string().optional() });
+
+export function toImageBrief(image: Image): z.infer<typeof imageBrief> {
+  return {
+    id: image.id,
+    name: image.name,
+    ...(image.status === undefined ? {} : { status: image.status }),
+    ...(image.region === undefined ? {} : { region: image.region }),
   };
 }
 

@@ -11,17 +11,32 @@ import {
   type Storage,
   type Task,
   type TaskId,
+  type UrlImageFormat,
   type Vm,
   type VmChanges,
   type VmId,
+  type VmStatus,
   type VmSummary,
 } from './model.js';
-import type { Vmm } from './operations.js';
+import type { Capability, VmmBackend } from './backend.js';
 import { explainPowerOnFailure, messageOf } from './power.js';
 import { KINDS, type Kind, resolveRef } from './resolve.js';
 import { sameName } from '../text/names.js';
 import { quoted } from '../text/quote.js';
-import type { WaitOptions } from './wait.js';
+import type { WaitOptions, WaitOutcome } from './wait.js';
+
+/** What provisioning needs of the operations layer (`Vmm` fits it); an interface, so neither module imports the other. */
+export interface ProvisioningVmm {
+  readonly backend: VmmBackend;
+  requireCapability(capability: Capability, ctx?: CallContext): Promise<void>;
+  resolveImage(ref: string, ctx?: CallContext): Promise<Image>;
+  resolveStorage(ref: string, ctx?: CallContext): Promise<Storage>;
+  resolveNetwork(ref: string, ctx?: CallContext): Promise<Network>;
+  listStorages(ctx?: CallContext): Promise<Storage[]>;
+  listNetworks(ctx?: CallContext): Promise<Network[]>;
+  waitForTask(id: TaskId, options: WaitOptions): Promise<WaitOutcome<Task>>;
+  waitForStatus(id: VmId, wanted: readonly VmStatus[], options: WaitOptions): Promise<WaitOutcome<Vm>>;
+}
 
 export interface CreateVmSpec {
   name: string;
@@ -52,6 +67,7 @@ export interface CreateVmFromImageSpec {
 
 export type CreateImageSpec =
   | { source: 'file'; name: string; ds_file_path: string; type: ImageType; storages?: string[] }
+  | { source: 'url'; name: string; url: string; format: UrlImageFormat; region?: string }
   | { source: 'vm'; name: string; vm: string };
 
 export interface CreateVmOutcome {
@@ -76,7 +92,7 @@ interface CreationJob {
 }
 
 export async function createVmFromSpec(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   spec: CreateVmSpec,
   options: { wait?: WaitOptions },
   ctx: CallContext | undefined,
@@ -103,7 +119,7 @@ export async function createVmFromSpec(
 }
 
 export async function createVmFromImage(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   spec: CreateVmFromImageSpec,
   options: { wait: WaitOptions },
   ctx: CallContext | undefined,
@@ -132,7 +148,7 @@ export async function createVmFromImage(
  * candidates, so that the caller fixes the call once.
  */
 async function placeNewVm(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   name: string,
   image: Image,
   spec: CreateVmFromImageSpec,
@@ -168,7 +184,7 @@ async function placeNewVm(
  * away with the VM. The whole sequence shares the wait's time budget.
  */
 async function finishCreation(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   job: CreationJob,
   wait: WaitOptions | undefined,
   ctx: CallContext | undefined,
@@ -330,7 +346,7 @@ function cloneable(image: Image): Image {
 }
 
 /** DSM answers 403 to a duplicate name only after the work started; say it before. */
-async function ensureNameFree(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<void> {
+async function ensureNameFree(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<void> {
   const taken = await findByName(vmm, name, ctx);
   if (taken !== undefined) {
     throw new OperationError('conflict', `A VM named ${quoted(name)} already exists (id ${taken.id}, ${taken.status})`, {
@@ -339,7 +355,7 @@ async function ensureNameFree(vmm: Vmm, name: string, ctx: CallContext | undefin
   }
 }
 
-async function findByName(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
+async function findByName(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
   return (await vmm.backend.listVms(ctx)).find((vm) => sameName(vm.name, name));
 }
 

@@ -17,6 +17,8 @@ const READ_METHODS: ReadonlySet<PropertyKey> = new Set<keyof VmmBackend>([
   'listNetworks',
   'listTasks',
   'getTask',
+  // Builds the explanation of a missing capability; sends nothing.
+  'unsupported',
   'close',
 ]);
 

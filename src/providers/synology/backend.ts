@@ -1,19 +1,22 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
-import { COMPACT_APIS } from './compact.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import { COMPACT_APIS, CompactDsmBackend, compactCapabilities } from './compact.js';
 import { InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
-import { OfficialDsmBackend } from './official.js';
+import { OfficialDsmBackend, officialCapabilities } from './official.js';
+import { unsupported } from './unsupported.js';
 import type { DsmCaller } from './wire.js';
 import { abortable } from '../../vmm/wait.js';
 import type {
   Host,
   HostId,
   Image,
+  ImageChanges,
   ImageId,
   Network,
   NewImage,
   NewVm,
+  NewVmFromImage,
   Storage,
   Task,
   TaskId,
@@ -33,6 +36,10 @@ export function createDsmBackend(client: DsmCaller): VmmBackend {
 
 const NO_CAPABILITIES: ReadonlySet<Capability> = new Set();
 
+/** Every API either family may list, so every capability a DSM may turn out to have. */
+const EVERY_DSM_API: ReadonlySet<string> = new Set([...Object.values(OFFICIAL_APIS), ...Object.values(COMPACT_APIS)]);
+const DSM_OFFERS: ReadonlySet<Capability> = new Set([...officialCapabilities(EVERY_DSM_API), ...compactCapabilities(EVERY_DSM_API)]);
+
 class DiscoveringDsmBackend implements VmmBackend {
   private readonly client: DsmCaller;
   private chosen: VmmBackend | undefined;
@@ -51,8 +58,16 @@ class DiscoveringDsmBackend implements VmmBackend {
     return this.chosen?.capabilities ?? NO_CAPABILITIES;
   }
 
+  get offers(): ReadonlySet<Capability> {
+    return this.chosen?.capabilities ?? DSM_OFFERS;
+  }
+
   async prepare(ctx?: CallContext): Promise<void> {
     await (await this.backend(ctx)).prepare?.(ctx);
+  }
+
+  unsupported(capability: Capability): OperationError {
+    return this.chosen?.unsupported(capability) ?? unsupported(capability, this.style);
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -74,8 +89,14 @@ class DiscoveringDsmBackend implements VmmBackend {
   async powerOff(id: VmId, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).powerOff(id, ctx);
   }
+  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).reboot(id, ctx);
+  }
   async createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
     return (await this.backend(ctx)).createVm(spec, ctx);
+  }
+  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+    return (await this.backend(ctx)).createVmFromImage(spec, ctx);
   }
   async updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).updateVm(id, changes, ctx);
@@ -86,8 +107,14 @@ class DiscoveringDsmBackend implements VmmBackend {
   async listImages(ctx?: CallContext): Promise<Image[]> {
     return (await this.backend(ctx)).listImages(ctx);
   }
-  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
+  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask | StartedImage> {
     return (await this.backend(ctx)).createImage(spec, ctx);
+  }
+  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).updateImage(id, changes, ctx);
+  }
+  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+    return (await this.backend(ctx)).copyImage(id, destination, ctx);
   }
   async deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).deleteImage(id, ctx);
