@@ -92,7 +92,11 @@ export interface NewInstance {
 
 export type PowerAction = 'start' | 'stop' | 'reboot' | 'poweron' | 'poweroff';
 
-export const ACCOUNT_ID = /^a-[a-z0-9]{8}$/;
+/**
+ * What can go in the header at all; whether dcmgr knows the format is dcmgr's to say (103), since the
+ * account id rules are its own (stock installs use a- and 8 lowercase letters or digits).
+ */
+const ACCOUNT_HEADER = /^a-[\x21-\x7e]+$/;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_READ_RETRIES = 2;
@@ -301,7 +305,7 @@ function checkAccount(options: DcmgrClientOptions): string | undefined {
   if (options.account === undefined) {
     throw new OperationError('invalid_input', 'A Wakame-VDC target needs an account: without X-VDC-Account-UUID dcmgr acts as administrator over every account.', { next });
   }
-  if (!ACCOUNT_ID.test(options.account)) {
+  if (!ACCOUNT_HEADER.test(options.account)) {
     throw new OperationError('invalid_input', `The Wakame-VDC account "${options.account}" is not an account id.`, { next });
   }
   return options.account;
