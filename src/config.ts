@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log.js';
+import { PROVIDERS, PROVIDER_TYPES } from './providers/index.js';
+import { boolean, choice, commaList, dsmUrl, field, fingerprint, asText, globList, integer, Problem, secretText, shown, text } from './setting-fields.js';
 
 /**
  * Every setting, once: its type, its environment variable, its flag, its default and what it is for.
@@ -9,10 +11,9 @@ import { LOG_LEVELS } from './log.js';
  * The README's settings table and `--help` are generated from (or checked against) this schema.
  */
 
-/** A setting the server cannot start with. The CLI prints `vmm-mcp: <message>` on one line and exits with 2. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+import { ConfigError } from './config-error.js';
+
+export { ConfigError };
 
 export interface SettingDoc {
   /** Environment variable, if the setting can come from the environment. */
@@ -33,144 +34,62 @@ export interface SettingDoc {
 
 export const settingDocs = z.registry<SettingDoc>();
 
-/** What a converter answers when a value is wrong: the text after the setting's name. */
-class Problem {
-  constructor(readonly text: string) {}
-}
-
-function field<T>(convert: (value: unknown) => T | Problem) {
-  return z.unknown().transform((value, ctx) => {
-    const out = convert(value);
-    if (out instanceof Problem) {
-      ctx.addIssue({ code: 'custom', message: out.text });
-      return z.NEVER;
-    }
-    return out;
-  });
-}
-
-const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
-
-function asText(value: unknown, secret = false): string | Problem {
-  if (value === undefined) return new Problem('is required');
-  if (typeof value !== 'string') return new Problem(secret ? 'must be a string' : `must be a string (got ${shown(value)})`);
-  if (value.trim() === '') return new Problem('is empty');
-  return value;
-}
-
-const text = () => field((value) => asText(value));
-const secretText = () => field((value) => asText(value, true));
-
-const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
-
-const boolean = () =>
-  field((value) => {
-    if (typeof value === 'boolean') return value;
-    const word = BOOLEAN_WORDS[String(value).trim().toLowerCase()];
-    return word ?? new Problem(`must be one of 1, 0, true, false, yes, no (got ${shown(value)})`);
-  });
-
-function wholeNumber(value: unknown, min: number, max: number, unit: string): number | Problem {
-  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    return new Problem(`must be a whole number of ${unit} from ${min} to ${max} (got ${shown(value)})`);
-  }
-  return number;
-}
-
-const integer = (min: number, max: number, unit: string) => field((value) => wholeNumber(value, min, max, unit));
-
-function choice<const T extends readonly string[]>(values: T) {
-  return field((value): T[number] | Problem => {
-    const word = typeof value === 'string' ? value.trim().toLowerCase() : value;
-    return values.find((candidate) => candidate === word) ?? new Problem(`must be one of ${values.join(', ')} (got ${shown(value)})`);
-  });
-}
-
-const dsmUrl = () =>
-  field((value) => {
-    const raw = asText(value);
-    if (raw instanceof Problem) return raw;
-    let url: URL;
-    try {
-      url = new URL(raw.trim());
-    } catch {
-      return new Problem(`must be a full address such as https://nas.local:5001 (got ${shown(raw)})`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      return new Problem(`must start with https:// or http:// (got ${shown(raw)})`);
-    }
-    if (url.username !== '' || url.password !== '') {
-      return new Problem('must not contain a user name or password; use VMM_USERNAME and VMM_PASSWORD');
-    }
-    return url.href.replace(/\/+$/, '');
-  });
-
-const commaList = (what: string, example: string) =>
-  field((value) => {
-    const items = typeof value === 'string' ? value.split(',') : value;
-    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
-      return new Problem(`must be comma-separated ${what} such as "${example}" (got ${shown(value)})`);
-    }
-    return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
-  });
-
-const globList = () => commaList('glob patterns', 'prod-*,db-?');
-
-const fingerprint = () =>
-  field((value) => {
-    const raw = asText(value);
-    if (raw instanceof Problem) return raw;
-    const hex = raw.replace(/[:\s]/g, '');
-    if (!/^[0-9a-f]{64}$/i.test(hex)) {
-      return new Problem(`must be a SHA-256 fingerprint: 64 hex digits, colons allowed (got ${shown(raw)})`);
-    }
-    return raw.trim();
-  });
-
 const DESTRUCTIVE_MODES = ['confirm', 'deny', 'allow'] as const;
 const SIMULATOR_STYLES = ['official', 'compact'] as const;
 
-/** One NAS in a config file with several targets. Credentials come from the environment or files first. */
-export const TargetSchema = z
-  .object({
-    name: field((value) => {
-      const raw = asText(value);
-      if (raw instanceof Problem) return raw;
-      return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(raw)
-        ? raw
-        : new Problem(`must be letters, digits, "-", "_" or "." (got ${shown(raw)})`);
-    }),
-    url: dsmUrl(),
-    username: text(),
-    password: secretText().optional(),
-    password_env: text().optional(),
-    password_file: text().optional(),
-    otp_secret: secretText().optional(),
-    otp_secret_env: text().optional(),
-    otp_secret_file: text().optional(),
-    device_id: secretText().optional(),
-    device_id_env: text().optional(),
-    ca_file: text().optional(),
-    tls_fingerprint: fingerprint().optional(),
-    insecure_tls: boolean().optional(),
-    read_only: boolean().optional(),
-    destructive: choice(DESTRUCTIVE_MODES).optional(),
-    protect: globList().optional(),
-    timeout_ms: integer(100, 600_000, 'milliseconds').optional(),
-  })
-  .strict();
+/** What every target in a config file has, whichever its provider: its name and its safety settings. */
+const COMMON_TARGET_FIELDS = {
+  name: field((value) => {
+    const raw = asText(value);
+    if (raw instanceof Problem) return raw;
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(raw)
+      ? raw
+      : new Problem(`must be letters, digits, "-", "_" or "." (got ${shown(raw)})`);
+  }),
+  read_only: boolean().optional(),
+  destructive: choice(DESTRUCTIVE_MODES).optional(),
+  protect: globList().optional(),
+  timeout_ms: integer(100, 600_000, 'milliseconds').optional(),
+};
+
+/** One entry per provider: the common fields, `type`, and the provider's connection fields. */
+const targetSchemaOf = (provider: (typeof PROVIDERS)[number]) =>
+  z.object({ ...COMMON_TARGET_FIELDS, type: z.literal(provider.type), ...provider.targetFields }).strict();
+
+const TARGET_SCHEMAS = PROVIDERS.map(targetSchemaOf);
+
+/** The known keys of a target entry of `type`, for the "unknown setting" message. */
+export function targetKeys(type: unknown): string[] {
+  const schema = TARGET_SCHEMAS.find((candidate) => candidate.shape.type.value === (type ?? PROVIDER_TYPES[0]));
+  return schema === undefined ? ['name', 'type'] : Object.keys(schema.shape);
+}
+
+/**
+ * One system in a config file with several targets; `type` picks the provider (default the first, synology).
+ * Credentials come from the environment or files first.
+ */
+export const TargetSchema = z.preprocess(
+  (value) => (value !== null && typeof value === 'object' && !('type' in value) ? { ...value, type: PROVIDER_TYPES[0] } : value),
+  z.discriminatedUnion('type', TARGET_SCHEMAS as [(typeof TARGET_SCHEMAS)[number], ...(typeof TARGET_SCHEMAS)[number][]]),
+);
 
 export type TargetEntry = z.infer<typeof TargetSchema>;
 
 /** Keys of a target entry that hold paths (resolved against the config file's folder). */
-export const TARGET_PATH_KEYS = ['password_file', 'otp_secret_file', 'ca_file'] as const;
+export const TARGET_PATH_KEYS = ['password_file', 'otp_secret_file', 'ca_file', 'api_key_file'] as const;
 
 export const SettingsSchema = z
   .object({
     config: text()
       .optional()
       .register(settingDocs, { env: 'VMM_CONFIG', flag: '--config', value: 'FILE', path: true, description: 'JSON config file with any of these settings (snake_case keys) and optionally `targets`' }),
+    type: choice(PROVIDER_TYPES).register(settingDocs, {
+      env: 'VMM_TYPE',
+      flag: '--type',
+      value: PROVIDER_TYPES.join('|'),
+      default: PROVIDER_TYPES[0],
+      description: 'which system the single target is (config files give each target its own `type`)',
+    }),
     url: dsmUrl()
       .optional()
       .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001' }),
@@ -299,6 +218,12 @@ export const SettingsSchema = z
       })
       .optional()
       .register(settingDocs, { description: 'config file only: several NAS targets, each with name, url, username and its own credentials' }),
+    sim_provider: choice(PROVIDER_TYPES).register(settingDocs, {
+      simulatorFlag: '--provider',
+      value: PROVIDER_TYPES.join('|'),
+      default: PROVIDER_TYPES[0],
+      description: '`vmm-mcp simulator`: which system it simulates',
+    }),
     sim_port: integer(0, 65_535, 'port').register(settingDocs, {
       simulatorFlag: '--port',
       value: 'PORT',
@@ -403,7 +328,7 @@ export function loadSettings(sources: SettingsSources): LoadedSettings {
   }
 
   const parsed = SettingsSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0], provenance, configPath));
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0], provenance, configPath, targetTypesOf(merged.targets)));
   const sourceOf = (key: SettingKey): string => provenance[key] ?? docOf(key).env ?? key;
   return configPath === undefined ? { settings: parsed.data, sourceOf } : { settings: parsed.data, sourceOf, configFile: configPath };
 }
@@ -464,12 +389,26 @@ function resolveTargetPaths(target: unknown, folder: string): unknown {
   return out;
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined, provenance: Provenance, configPath: string | undefined): string {
+/** The `type` each raw target entry asked for, so a message can list the keys of that type. */
+function targetTypesOf(targets: unknown): unknown[] {
+  if (!Array.isArray(targets)) return [];
+  return targets.map((target: unknown) => (target !== null && typeof target === 'object' ? (target as { type?: unknown }).type : undefined));
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue | undefined,
+  provenance: Provenance,
+  configPath: string | undefined,
+  targetTypes: unknown[],
+): string {
   if (issue === undefined) return 'the settings are invalid';
   const [key, index, targetKey] = issue.path;
+  if (key === 'targets' && index !== undefined && issue.code === 'invalid_union' && targetKey === undefined) {
+    return `targets[${String(index)}].type in ${configPath} must be one of ${PROVIDER_TYPES.join(', ')} (got ${shown(targetTypes[Number(index)])})`;
+  }
   if (issue.code === 'unrecognized_keys') {
     const where = key === 'targets' ? `targets[${String(index)}] in ${configPath}` : `${configPath}`;
-    const known = key === 'targets' ? Object.keys(TargetSchema.shape) : Object.keys(SettingsSchema.shape).filter((k) => k !== 'config');
+    const known = key === 'targets' ? targetKeys(targetTypes[Number(index)]) : Object.keys(SettingsSchema.shape).filter((k) => k !== 'config');
     return `${where}: unknown setting ${issue.keys.map((k) => shown(k)).join(', ')} (known: ${known.join(', ')})`;
   }
   if (key === 'targets') {

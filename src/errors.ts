@@ -25,6 +25,21 @@ export type ErrorKind =
   | 'policy'
   | 'cancelled';
 
+/**
+ * What a backend refusal means in neutral terms, set by each provider's adapter from its own codes, so
+ * the operations layer can act on it without knowing any provider (DSM 904 and an OpenStack "vm_state
+ * active" conflict are both `vm_running`).
+ */
+export type ErrorReason =
+  /** The VM is running: a power-on found it already up; a change or delete needs it stopped first. */
+  | 'vm_running'
+  /** The VM is stopped: a stop (or reboot) found it already down. */
+  | 'vm_stopped'
+  /** The backend does not know the task: never existed, or finished and cleaned up. */
+  | 'task_not_found'
+  | 'insufficient_memory'
+  | 'insufficient_cpu';
+
 export interface DsmErrorDetail {
   code: number;
   api: string;
@@ -39,6 +54,7 @@ export interface OperationErrorOptions {
   dsm?: DsmErrorDetail;
   /** For writes that failed in transit: the change may or may not have happened. */
   outcomeUnknown?: boolean;
+  reason?: ErrorReason;
   cause?: unknown;
 }
 
@@ -48,6 +64,7 @@ export class OperationError extends Error {
   readonly next: string | undefined;
   readonly dsm: DsmErrorDetail | undefined;
   readonly outcomeUnknown: boolean;
+  readonly reason: ErrorReason | undefined;
 
   constructor(kind: ErrorKind, message: string, options: OperationErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -55,7 +72,24 @@ export class OperationError extends Error {
     this.next = options.next;
     this.dsm = options.dsm;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.reason = options.reason;
   }
+}
+
+/** The same failure with its neutral meaning attached (an adapter learns the meaning after the wire client built the error). */
+export function withReason(error: OperationError, reason: ErrorReason): OperationError {
+  return new OperationError(error.kind, error.message, {
+    reason,
+    outcomeUnknown: error.outcomeUnknown,
+    ...(error.next === undefined ? {} : { next: error.next }),
+    ...(error.dsm === undefined ? {} : { dsm: error.dsm }),
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
+}
+
+/** The neutral reason of a backend refusal, if the adapter named one. */
+export function reasonOf(error: unknown): ErrorReason | undefined {
+  return isOperationError(error) ? error.reason : undefined;
 }
 
 export function isOperationError(error: unknown): error is OperationError {

@@ -3,11 +3,12 @@ import { parseCommandLine } from './command-line.js';
 import { ConfigError, loadSettings, type LoadedSettings } from './config.js';
 import { isOperationError } from './errors.js';
 import { startLifecycle } from './lifecycle.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { redactText } from './safety/redact.js';
 import { closeTargetRuntimes, buildTargetRuntimes } from './runtime.js';
 import { createServer } from './server.js';
-import type { SimulatorHandle, SimulatorOptions } from './providers/synology/simulator/index.js';
+import { PROVIDERS, providerOf } from './providers/index.js';
+import type { RunningSimulator } from './providers/provider.js';
 import { resolveTargets, simulatorTarget, type TargetConfig } from './targets.js';
 import { serveStdio } from './transports/stdio.js';
 import { usage } from './usage.js';
@@ -32,35 +33,53 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
   return serveMcp(loaded, command.simulator, env);
 }
 
-/** `vmm-mcp simulator`: the simulated DSM alone; stdout is for people here, not JSON-RPC. */
+/** `vmm-mcp simulator`: one provider's simulated system alone; stdout is for people here, not JSON-RPC. */
 async function runSimulator(loaded: LoadedSettings): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
   const lifecycle = startLifecycle(logger);
-  const { sim_host: host, sim_port: port } = loaded.settings;
-  const { describeSimulator, startSimulator } = await import('./providers/synology/simulator/index.js');
-  const simulator = await startSimulator({ ...simulatorOptions(loaded), host, port, logger }).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
-    throw new ConfigError(`${loaded.sourceOf('sim_port')} ${port}: cannot listen on ${host}:${port} (${code}); pick another port, or 0 for a free one`);
-  });
-  process.stdout.write(`${describeSimulator(simulator).join('\n')}\n`);
+  const { sim_host: host, sim_port: port, sim_provider: type } = loaded.settings;
+  const simulator = await providerOf(type)
+    .simulator.start({ host, port, loaded, logger })
+    .catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+      throw new ConfigError(`${loaded.sourceOf('sim_port')} ${port}: cannot listen on ${host}:${port} (${code}); pick another port, or 0 for a free one`);
+    });
+  process.stdout.write(`${simulator.describe().join('\n')}\n`);
   const reason = await lifecycle.signalled;
-  const { stats } = simulator;
-  logger.info(`simulator answered ${stats.requests.length} requests; logins ${stats.logins}, logouts ${stats.logouts}, sessions still open ${simulator.liveSessions}`);
+  logger.info(simulator.summary());
   await lifecycle.shutdown(reason, [() => simulator.close()], SHUTDOWN_LIMIT_MS);
+}
+
+/**
+ * The `--simulator` demo: every registered provider's simulator on a free loopback port, each its own
+ * target named after its type (the first provider's is the default target).
+ */
+async function startDemo(loaded: LoadedSettings, logger: Logger): Promise<{ simulators: RunningSimulator<unknown>[]; targets: TargetConfig[] }> {
+  const simulators: RunningSimulator<unknown>[] = [];
+  const targets: TargetConfig[] = [];
+  try {
+    for (const provider of PROVIDERS) {
+      const simulator: RunningSimulator<unknown> = await provider.simulator.start({ host: '127.0.0.1', port: 0, loaded, logger });
+      simulators.push(simulator);
+      targets.push(simulatorTarget(provider.type, provider.type, simulator.demoConnection(loaded.settings.timeout_ms), loaded));
+      logger.info(`demo mode: simulated ${provider.title} at ${simulator.url} (target ${provider.type})`);
+    }
+  } catch (error) {
+    await Promise.all(simulators.map((simulator) => simulator.close()));
+    throw error;
+  }
+  return { simulators, targets };
 }
 
 /** MCP over stdio (or Streamable HTTP with --http) against the configured targets, or against an in-process simulator. */
 async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
   const lifecycle = startLifecycle(logger);
-  let simulator: SimulatorHandle | undefined;
+  let simulators: RunningSimulator<unknown>[] = [];
   let targets: TargetConfig[];
   if (demo) {
-    const { DEMO_USER, startSimulator } = await import('./providers/synology/simulator/index.js');
-    simulator = await startSimulator({ ...simulatorOptions(loaded), host: '127.0.0.1', port: 0, users: [DEMO_USER], logger });
-    targets = [simulatorTarget(simulator.url, DEMO_USER, loaded)];
-    logger.info(`demo mode: simulated DSM at ${simulator.url}`);
+    ({ simulators, targets } = await startDemo(loaded, logger));
   } else {
     const resolved = resolveTargets(loaded, env);
     for (const warning of resolved.warnings) logger.warning(warning);
@@ -77,7 +96,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     const http = await serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
     return lifecycle.shutdown(
       await lifecycle.signalled,
-      [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],
+      [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
       SHUTDOWN_LIMIT_MS,
     );
   }
@@ -87,19 +106,9 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   const reason = await Promise.race([serving.clientGone, lifecycle.signalled]);
   await lifecycle.shutdown(
     reason,
-    [() => serving.close(GRACE_MS), () => closeTargetRuntimes(runtimes, logger), async () => simulator?.close()],
+    [() => serving.close(GRACE_MS), () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
     SHUTDOWN_LIMIT_MS,
   );
-}
-
-function simulatorOptions({ settings }: LoadedSettings): SimulatorOptions {
-  return {
-    style: settings.sim_style,
-    dsmVersion: settings.sim_dsm === '6' ? 6 : 7,
-    ...(settings.sim_vms === undefined ? {} : { inventory: { vms: settings.sim_vms } }),
-    ...(settings.sim_task_ms === undefined ? {} : { taskDurationMs: settings.sim_task_ms }),
-    ...(settings.sim_power_ms === undefined ? {} : { powerSettleMs: settings.sim_power_ms }),
-  };
 }
 
 function version(): string {

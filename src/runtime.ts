@@ -1,36 +1,35 @@
-import { DsmClient } from './providers/synology/dsm/client.js';
 import type { Logger } from './log.js';
+import { providerOf } from './providers/index.js';
+import type { ConnectedBackend } from './providers/provider.js';
 import { registerSecret } from './safety/redact.js';
 import type { TargetRuntime } from './server.js';
 import type { TargetConfig } from './targets.js';
-import { createDsmBackend, Vmm } from './vmm/operations.js';
+import { Vmm } from './vmm/operations.js';
 
 /**
- * The live side of the targets: one DSM client (one session, logged in on first use), its backend
- * and the VM operations per target. Closing logs every session out.
+ * The live side of the targets: per target, its provider's backend (one session, opened on first use)
+ * and the VM operations over it. Closing ends every session.
  */
 
-const clients = new WeakMap<TargetRuntime, DsmClient>();
+const connections = new WeakMap<TargetRuntime, ConnectedBackend>();
 
 export function buildTargetRuntimes(targets: readonly TargetConfig[], logger: Logger): TargetRuntime[] {
   return targets.map((target) => {
-    const { connection } = target;
-    registerSecret(connection.password);
-    registerSecret(connection.otpSecret);
-    registerSecret(connection.deviceId);
-    const client = new DsmClient({ ...connection, logger });
-    const runtime: TargetRuntime = { name: target.name, vmm: new Vmm(createDsmBackend(client)), policy: target.policy };
-    clients.set(runtime, client);
+    const provider = providerOf(target.type);
+    for (const secret of provider.secretsOf(target.connection)) registerSecret(secret);
+    const connected = provider.connect(target.connection, logger);
+    const runtime: TargetRuntime = { name: target.name, vmm: new Vmm(connected.backend), policy: target.policy };
+    connections.set(runtime, connected);
     return runtime;
   });
 }
 
-/** Whether the target holds a logged-in DSM session right now (sessions start on first use); asks DSM nothing. */
+/** Whether the target holds a logged-in session right now (sessions start on first use); asks the backend nothing. */
 export function isSessionLive(target: TargetRuntime): boolean {
-  return clients.get(target)?.sessionLive ?? false;
+  return connections.get(target)?.sessionLive() ?? false;
 }
 
-/** Logs out of every DSM session; a failure is logged and does not stop the others. */
+/** Ends every session; a failure is logged and does not stop the others. */
 export async function closeTargetRuntimes(targets: readonly TargetRuntime[], logger: Logger): Promise<void> {
   await Promise.all(
     targets.map(async (target) => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../src/command-line.js';
 import { ConfigError, loadSettings, SETTINGS_TABLE, SettingsSchema, type RawLayer } from '../src/config.js';
-import { resolveTargets } from '../src/targets.js';
+import type { DsmConnection } from '../src/providers/synology/provider.js';
+import { resolveTargets, type TargetConfig } from '../src/targets.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'vmm-config-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -101,7 +102,7 @@ describe('validation: one message naming the setting and what is wrong', () => {
 
   it('rejects an unknown key in the config file and lists the known ones', () => {
     const config = file('typo.json', JSON.stringify({ reed_only: true }));
-    expect(errorOf(() => load({ VMM_CONFIG: config }))).toMatch(new RegExp(`^${config}: unknown setting "reed_only" \\(known: url, username, `));
+    expect(errorOf(() => load({ VMM_CONFIG: config }))).toMatch(new RegExp(`^${config}: unknown setting "reed_only" \\(known: type, url, username, `));
   });
 
   it('explains a missing, unreadable or malformed config file', () => {
@@ -158,7 +159,7 @@ describe('the single target "default" from VMM_* settings', () => {
     const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const fingerprint = 'ab'.repeat(32);
     const [target] = resolveTargets(load({ ...REAL, VMM_CA_FILE: ca, VMM_TLS_FINGERPRINT: fingerprint }), {}).targets;
-    expect(target?.connection.tls).toEqual({ ca: expect.stringContaining('BEGIN CERTIFICATE'), fingerprint });
+    expect(dsm(target).tls).toEqual({ ca: expect.stringContaining('BEGIN CERTIFICATE'), fingerprint });
     expect(errorOf(() => resolveTargets(load({ ...REAL, VMM_CA_FILE: file('not.pem', 'hello') }), {}))).toMatch(/^VMM_CA_FILE: .*not\.pem is not a PEM certificate/);
   });
 
@@ -199,7 +200,7 @@ describe('several targets in the config file', () => {
     const { targets, warnings } = resolveTargets(load({ VMM_CONFIG: twoTargets() }), { NAS1_PASSWORD: 'nas1-password' });
     expect(targets.map((target) => target.name)).toEqual(['nas1', 'nas2']);
     expect(targets[0]?.connection).toMatchObject({ url: 'https://nas1.local:5001', password: 'nas1-password', timeoutMs: 30_000 });
-    expect(targets[1]?.connection.password).toBe('nas2-password');
+    expect(dsm(targets[1]).password).toBe('nas2-password');
     expect(targets[0]?.policy).toEqual({ readOnly: true, destructive: 'confirm', protect: ['db-*'] });
     expect(targets[1]?.policy).toEqual({ readOnly: false, destructive: 'allow', protect: ['db-*', 'web-*'] });
     expect(warnings).toEqual([]);
@@ -222,7 +223,7 @@ describe('several targets in the config file', () => {
     file('nas2.pw', 'nas2-password\n');
     const config = twoTargets({ password_env: undefined, password: 'literal-pass' });
     const { targets, warnings } = resolveTargets(load({ VMM_CONFIG: config }), {});
-    expect(targets[0]?.connection.password).toBe('literal-pass');
+    expect(dsm(targets[0]).password).toBe('literal-pass');
     expect(warnings).toEqual([`targets[0].password in ${config} is a secret written in a config file; prefer the *_env or *_file form (or the environment) and keep the file private`]);
     expect(warnings.join()).not.toContain('literal-pass');
   });
@@ -294,3 +295,9 @@ describe('the settings table', () => {
     }
   });
 });
+
+/** A Synology target's connection settings (the provider's own shape). */
+function dsm(target: TargetConfig | undefined): DsmConnection {
+  expect(target?.type).toBe('synology');
+  return target?.connection as DsmConnection;
+}

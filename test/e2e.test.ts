@@ -174,7 +174,7 @@ describe("an agent's day over stdio", () => {
     // The SDK reports any stdout line that is not JSON-RPC as an error.
     expect(transportErrors).toEqual([]);
     expectNoSecrets([...day.results.map((result) => JSON.stringify(result)), stderr], [DEMO_USER.password]);
-    expect(stderr).toMatch(/demo mode: simulated DSM at http:\/\/127\.0\.0\.1:\d+/);
+    expect(stderr).toMatch(/demo mode: simulated Synology VMM at http:\/\/127\.0\.0\.1:\d+/);
   });
 });
 

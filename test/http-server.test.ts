@@ -42,7 +42,7 @@ async function startSetup(settings: HttpSettings = SETTINGS): Promise<Setup> {
   const sim = await startSimulator({ powerSettleMs: 40, taskDurationMs: 80 });
   const { logger, lines: logLines } = capturingLogger();
   const targets = buildTargetRuntimes(
-    [{ name: 'nas', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }],
+    [{ name: 'nas', type: 'synology', connection: { url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password }, policy: DEFAULT_POLICY }],
     logger,
   );
   const stderr: string[] = [];

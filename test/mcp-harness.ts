@@ -10,7 +10,8 @@ import { createLogger, type Logger } from '../src/log.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
-import { createDsmBackend, Vmm } from '../src/vmm/operations.js';
+import { createDsmBackend } from '../src/providers/synology/backend.js';
+import { Vmm } from '../src/vmm/operations.js';
 import { recordOutput } from './setup/output-scan.js';
 
 /**

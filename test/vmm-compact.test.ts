@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failure, startRig, type VmmRig } from './vmm-harness.js';
+import { failure, startRig, startedTask, type VmmRig } from './vmm-harness.js';
 
 const GUEST = 'SYNO.Virtualization.Guest';
 const IMAGE = 'SYNO.Virtualization.Image';
@@ -47,7 +47,7 @@ describe('compact style specifics', () => {
   });
 
   it('makes an image from a VM and follows the task to it', async () => {
-    const { task } = await rig.vmm.createImage({ source: 'vm', name: 'win10-image', vm: 'win10' });
+    const task = await startedTask(rig.vmm.createImage({ source: 'vm', name: 'win10-image', vm: 'win10' }));
     const create = rig.sim.stats.requests.filter((request) => request.api === IMAGE && request.method === 'Create').at(-1);
     expect(create?.params).toMatchObject({ guest_id: rig.sim.state.vmNamed('win10')?.id, image_name: 'win10-image' });
     const outcome = await rig.vmm.waitForTask(task.id, { timeoutMs: 10_000 });
@@ -63,7 +63,7 @@ describe('compact style specifics', () => {
   });
 
   it('reads hosts, storages, networks and tasks through the official APIs listed beside the compact ones', async () => {
-    const { task } = await rig.vmm.createImage({ source: 'vm', name: 'db-image', vm: 'db-01' });
+    const task = await startedTask(rig.vmm.createImage({ source: 'vm', name: 'db-image', vm: 'db-01' }));
     const [hosts, storages, networks, tasks, one] = await Promise.all([
       rig.vmm.listHosts(),
       rig.vmm.listStorages(),

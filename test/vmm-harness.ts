@@ -2,7 +2,9 @@ import { expect } from 'vitest';
 import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { OperationError } from '../src/errors.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
-import { Vmm, createDsmBackend } from '../src/vmm/operations.js';
+import { createDsmBackend } from '../src/providers/synology/backend.js';
+import type { ImageId, Task } from '../src/vmm/model.js';
+import { Vmm } from '../src/vmm/operations.js';
 
 /** A simulated DSM, the real client talking HTTP to it, and a Vmm on top: what the vmm tests run against. */
 export interface VmmRig {
@@ -47,4 +49,11 @@ export async function failure(promise: Promise<unknown>): Promise<OperationError
   );
   expect(error).toBeInstanceOf(OperationError);
   return error as OperationError;
+}
+
+/** The task a DSM image build started; fails the test if the build answered with an image instead. */
+export async function startedTask(build: Promise<{ task: Task } | { image_id: ImageId }>): Promise<Task> {
+  const started = await build;
+  if (!('task' in started)) throw new Error(`expected a task, got image ${started.image_id}`);
+  return started.task;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskId } from '../src/vmm/model.js';
 import { Vmm } from '../src/vmm/operations.js';
-import { failure, startRig, type VmmRig } from './vmm-harness.js';
+import { failure, startRig, startedTask, type VmmRig } from './vmm-harness.js';
 
 const TASK_INFO = 'SYNO.Virtualization.API.Task.Info';
 
@@ -57,13 +57,13 @@ describe('tasks, images and inventory (official style)', () => {
   });
 
   it('creates an image from a file, follows its task to the new image, and deletes the image by name', async () => {
-    const { task } = await rig.vmm.createImage({
+    const task = await startedTask(rig.vmm.createImage({
       source: 'file',
       name: 'rocky-9',
       ds_file_path: '/images/rocky-9.qcow2',
       type: 'disk',
       storages: ['nas-01 - VM Storage 1'],
-    });
+    }));
     const listed = await rig.vmm.listTasks();
     expect(listed.map((item) => item.id)).toContain(task.id);
     const outcome = await rig.vmm.waitForTask(task.id, { timeoutMs: 10_000 });
@@ -104,13 +104,13 @@ describe('tasks, images and inventory (official style)', () => {
   });
 
   it('reports clearly when a task it saw running disappears (auto-cleaned or lost)', async () => {
-    const { task } = await rig.vmm.createImage({
+    const task = await startedTask(rig.vmm.createImage({
       source: 'file',
       name: 'vanishing',
       ds_file_path: '/images/vanishing.img',
       type: 'disk',
       storages: ['nas-02 - VM Storage 1'],
-    });
+    }));
     const error = await failure(
       rig.vmm.waitForTask(task.id, { timeoutMs: 10_000, onProgress: () => rig.sim.state.tasks.delete(task.id) }),
     );
@@ -130,13 +130,13 @@ describe('waiting on slow tasks (official style)', () => {
   });
 
   async function startImage(name: string): Promise<TaskId> {
-    const { task } = await rig.vmm.createImage({
+    const task = await startedTask(rig.vmm.createImage({
       source: 'file',
       name,
       ds_file_path: `/images/${name}.img`,
       type: 'disk',
       storages: ['nas-01 - VM Storage 1'],
-    });
+    }));
     return task.id;
   }
 

@@ -72,9 +72,15 @@ const createImage = defineTool({
   async run(args, ctx) {
     const spec = imageSource(args);
     // Making an image reads the VM without changing it, so a protected VM may be the source.
-    const from = spec.source === 'vm' ? `VM ${spec.vm}` : `file ${spec.ds_file_path}`;
+    const from = spec.source === 'vm' ? `VM ${spec.vm}` : spec.source === 'url' ? `URL ${spec.url}` : `file ${spec.ds_file_path}`;
     await ctx.guard(undefined, `Creates image ${spec.name} from ${from}.`);
-    const { task } = await ctx.vmm.createImage(spec, ctx);
+    const started = await ctx.vmm.createImage(spec, ctx);
+    if (!('task' in started)) {
+      throw new OperationError('protocol', `The backend started image ${spec.name} (id ${started.image_id}) without a task`, {
+        next: 'follow it with list_images',
+      });
+    }
+    const { task } = started;
     return {
       status: 'started' as const,
       message: `Creating image ${spec.name} runs as task ${task.id}. Follow it with wait_task, then see the image in list_images.`,

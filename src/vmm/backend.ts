@@ -1,9 +1,12 @@
+import type { OperationError } from '../errors.js';
 import type {
   Host,
   HostId,
   Image,
+  ImageChanges,
   ImageId,
   Network,
+  NewVmFromImage,
   NewImage,
   NewVm,
   Storage,
@@ -20,21 +23,44 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
-/** Operations a backend may lack (the compact DSM style has no VM create, for one). */
-export type Capability =
-  | 'create_vm'
-  | 'create_image_from_file'
-  | 'create_image_from_vm'
-  | 'hosts'
-  | 'storages'
-  | 'networks'
-  | 'tasks';
+/**
+ * Operations a backend may lack (the compact DSM style has no VM create, LunaNode no tasks). The tool
+ * layer hides a tool no target can do and names the targets that can when one cannot.
+ */
+export const CAPABILITIES = [
+  /** Create a VM from explicit parts: storage, disks, networks (`createVm`). */
+  'create_vm',
+  /** Create a VM from an image in one request, sized by a plan the backend picks (`createVmFromImage`). */
+  'create_vm_from_image',
+  'create_image_from_file',
+  'create_image_from_url',
+  'create_image_from_vm',
+  'reboot',
+  'update_image',
+  'copy_image',
+  'hosts',
+  'storages',
+  'networks',
+  'tasks',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 
 /** The receipt of a started background job. */
 export interface StartedTask {
   task_id: TaskId;
   /** Some backends name what the task will produce when it starts (the compact image create does). */
   image_id?: ImageId;
+}
+
+/** The receipt of an image build that has no task: the image itself shows the progress (its `status`). */
+export interface StartedImage {
+  image_id: ImageId;
+}
+
+/** A VM created in one request; `plan` names the size the backend picked, when it picked one. */
+export interface CreatedVm {
+  vm_id: VmId;
+  plan?: string;
 }
 
 /**
@@ -52,6 +78,8 @@ export interface VmmBackend {
    * `style` and `capabilities` are exact. Backends that know them from construction may omit it.
    */
   prepare?(ctx?: CallContext): Promise<void>;
+  /** What a missing capability means on this system and what to do instead. */
+  unsupported(capability: Capability): OperationError;
 
   listVms(ctx?: CallContext): Promise<VmSummary[]>;
   getVm(id: VmId, ctx?: CallContext): Promise<Vm>;
@@ -61,12 +89,23 @@ export interface VmmBackend {
   shutdown(id: VmId, ctx?: CallContext): Promise<void>;
   /** Forced power off. */
   powerOff(id: VmId, ctx?: CallContext): Promise<void>;
+  /** Restart a running VM (capability `reboot`). */
+  reboot(id: VmId, ctx?: CallContext): Promise<void>;
   createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask>;
+  /** Create a VM from an image in one request (capability `create_vm_from_image` without `create_vm`). */
+  createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm>;
   updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void>;
   deleteVm(id: VmId, ctx?: CallContext): Promise<void>;
 
   listImages(ctx?: CallContext): Promise<Image[]>;
-  createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask>;
+  createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask | StartedImage>;
+  /** Rename or describe an image (capability `update_image`). */
+  updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void>;
+  /**
+   * Copy an image to another place (a LunaNode region, a Wakame-VDC destination); capability
+   * `copy_image`. Answers the copy's id when the backend names it.
+   */
+  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage>;
   deleteImage(id: ImageId, ctx?: CallContext): Promise<void>;
 
   listHosts(ctx?: CallContext): Promise<Host[]>;

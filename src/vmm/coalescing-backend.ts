@@ -1,12 +1,15 @@
-import type { CallContext, Capability, StartedTask, VmmBackend } from './backend.js';
+import type { OperationError } from '../errors.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from './backend.js';
 import type {
   Host,
   HostId,
   Image,
+  ImageChanges,
   ImageId,
   Network,
   NewImage,
   NewVm,
+  NewVmFromImage,
   Storage,
   Task,
   TaskId,
@@ -39,6 +42,10 @@ export class CoalescingBackend implements VmmBackend {
 
   async prepare(ctx?: CallContext): Promise<void> {
     await this.inner.prepare?.(ctx);
+  }
+
+  unsupported(capability: Capability): OperationError {
+    return this.inner.unsupported(capability);
   }
 
   listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -78,8 +85,14 @@ export class CoalescingBackend implements VmmBackend {
   clearTask(id: TaskId, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.clearTask(id, ctx));
   }
+  reboot(id: VmId, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.reboot(id, ctx));
+  }
   createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
     return this.write(() => this.inner.createVm(spec, ctx));
+  }
+  createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+    return this.write(() => this.inner.createVmFromImage(spec, ctx));
   }
   updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.updateVm(id, changes, ctx));
@@ -87,8 +100,14 @@ export class CoalescingBackend implements VmmBackend {
   deleteVm(id: VmId, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.deleteVm(id, ctx));
   }
-  createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
+  createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask | StartedImage> {
     return this.write(() => this.inner.createImage(spec, ctx));
+  }
+  updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+    return this.write(() => this.inner.updateImage(id, changes, ctx));
+  }
+  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+    return this.write(() => this.inner.copyImage(id, destination, ctx));
   }
   deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.deleteImage(id, ctx));

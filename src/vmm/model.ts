@@ -86,10 +86,17 @@ export interface Vm extends VmSummary {
 export const IMAGE_TYPES = ['disk', 'vdsm', 'iso'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
 
+/** Where an image is in its life; backends without a status (DSM) leave it out. */
+export const IMAGE_STATUSES = ['pending', 'available', 'failed', 'deleted'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
 export interface Image {
   id: ImageId;
   name: string;
   type: ImageType;
+  status?: ImageStatus;
+  /** The region (or other place) that holds the image, for backends that have regions. */
+  region?: string;
   /** Size when the backend reports it (the compact style does; the official one does not). */
   size_mb?: number;
   storages: Array<Ref<StorageId> & { status: string }>;
@@ -149,6 +156,23 @@ export interface VmChanges {
   description?: string;
 }
 
+export interface ImageChanges {
+  new_name?: string;
+  description?: string;
+}
+
+/** A VM made from an image in one request; the backend picks the size (a plan) from vcpus and ram_mb. */
+export interface NewVmFromImage {
+  name: string;
+  image: ImageId;
+  vcpus?: number;
+  ram_mb?: number;
+}
+
+export const URL_IMAGE_FORMATS = ['iso', 'qcow2'] as const;
+export type UrlImageFormat = (typeof URL_IMAGE_FORMATS)[number];
+
 export type NewImage =
   | { source: 'file'; name: string; ds_file_path: string; type: ImageType; storages: StorageId[] }
+  | { source: 'url'; name: string; url: string; format: UrlImageFormat; region?: string }
   | { source: 'vm'; name: string; vm: VmId };

@@ -1,11 +1,13 @@
-import { OperationError, isOperationError } from '../errors.js';
+import { OperationError, isOperationError, reasonOf } from '../errors.js';
 import type { CallContext, Capability, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
-import { dsmCode } from '../providers/synology/wire.js';
 import { type Page, type PageRequest, checkPage, nameMatcher, paginate } from './listing.js';
 import type {
   Host,
   Image,
+  ImageChanges,
+  ImageId,
+  ImageStatus,
   Network,
   NewImage,
   Ref,
@@ -19,7 +21,7 @@ import type {
   VmStatus,
   VmSummary,
 } from './model.js';
-import { VM_IS_OFFLINE, VM_IS_ONLINE, explainPowerOnFailure } from './power.js';
+import { explainPowerOnFailure } from './power.js';
 import {
   type CreateImageSpec,
   type CreateVmFromImageSpec,
@@ -31,7 +33,6 @@ import {
   defaultChoice,
 } from './provision.js';
 import { KINDS, resolveRef } from './resolve.js';
-import { unsupported } from './unsupported.js';
 import {
   DEFAULT_POLL_SCHEDULE,
   type PollSchedule,
@@ -40,7 +41,6 @@ import {
   pollUntil,
 } from './wait.js';
 
-export { createDsmBackend } from '../providers/synology/backend.js';
 export type { Page, PageRequest } from './listing.js';
 export type { Progress, WaitOptions, WaitOutcome } from './wait.js';
 export type { CreateImageSpec, CreateVmFromImageSpec, CreateVmOutcome, CreateVmSpec } from './provision.js';
@@ -55,7 +55,7 @@ export interface VmFilter {
 
 export interface PowerOutcome {
   vm: Vm;
-  /** DSM said the VM was already in the wanted state (904 or 907); nothing was changed. */
+  /** The backend said the VM was already in the wanted state (reason vm_running or vm_stopped); nothing was changed. */
   already: boolean;
   /** The VM reached the wanted state (within the wait, when one was asked for). */
   settled: boolean;
@@ -68,8 +68,6 @@ export interface VmmOptions {
   maxPollMs?: number;
 }
 
-/** DSM's "cannot find task_id": unknown, or finished and cleaned up. */
-const TASK_NOT_FOUND = 1000;
 const TASK_READ_CONCURRENCY = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -96,7 +94,7 @@ export class Vmm {
 
   /** Throws the explanation of a missing capability (which style, what to do instead). */
   async requireCapability(capability: Capability, ctx?: CallContext): Promise<void> {
-    if (!(await this.capabilities(ctx)).has(capability)) throw unsupported(capability, this.backend.style);
+    if (!(await this.capabilities(ctx)).has(capability)) throw this.backend.unsupported(capability);
   }
 
   async resolveVm(ref: string, ctx?: CallContext): Promise<VmSummary> {
@@ -154,7 +152,7 @@ export class Vmm {
     try {
       await this.backend.powerOn(vm.id, host?.id, ctx);
     } catch (error) {
-      if (dsmCode(error) !== VM_IS_ONLINE) throw await explainPowerOnFailure(this.backend, error, vm, host, ctx);
+      if (reasonOf(error) !== 'vm_running') throw await explainPowerOnFailure(this.backend, error, vm, host, ctx);
       already = true;
     }
     return this.settle(vm.id, ['running'], already, options.wait, ctx);
@@ -170,6 +168,23 @@ export class Vmm {
     const vm = await this.resolveVm(ref, ctx);
     const already = await this.stopping(() => this.backend.powerOff(vm.id, ctx));
     return this.settle(vm.id, ['stopped'], already, options.wait, ctx);
+  }
+
+  /** Restarts a running VM; with `wait`, until it is running again. A stopped VM is refused, not started. */
+  async reboot(ref: string, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
+    await this.requireCapability('reboot', ctx);
+    const vm = await this.resolveVm(ref, ctx);
+    try {
+      await this.backend.reboot(vm.id, ctx);
+    } catch (error) {
+      if (reasonOf(error) !== 'vm_stopped' || !(error instanceof OperationError)) throw error;
+      throw new OperationError('conflict', `VM ${vm.name} is stopped, so there is nothing to reboot`, {
+        next: 'start it with power_on instead',
+        reason: 'vm_stopped',
+        cause: error,
+      });
+    }
+    return this.settle(vm.id, ['running'], false, options.wait, ctx);
   }
 
   async updateVm(ref: string, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
@@ -227,8 +242,11 @@ export class Vmm {
     return paginate(await this.backend.listImages(ctx), page);
   }
 
-  /** Starts an image build; the returned task is the receipt (follow it with waitForTask). */
-  async createImage(spec: CreateImageSpec, ctx?: CallContext): Promise<{ task: Task }> {
+  /**
+   * Starts an image build. The receipt is a task (DSM; follow it with waitForTask) or, on backends whose
+   * images carry a status, the new image (follow it with waitForImage).
+   */
+  async createImage(spec: CreateImageSpec, ctx?: CallContext): Promise<{ task: Task } | { image_id: ImageId }> {
     const name = spec.name.trim();
     if (name === '') {
       throw new OperationError('invalid_input', 'An image needs a name', { next: 'pass a non-empty name' });
@@ -238,12 +256,16 @@ export class Vmm {
       await this.requireCapability('create_image_from_vm', ctx);
       const vm = await this.resolveVm(spec.vm, ctx);
       image = { source: 'vm', name, vm: vm.id };
+    } else if (spec.source === 'url') {
+      await this.requireCapability('create_image_from_url', ctx);
+      image = { source: 'url', name, url: spec.url, format: spec.format, ...(spec.region === undefined ? {} : { region: spec.region }) };
     } else {
       await this.requireCapability('create_image_from_file', ctx);
       const storages = await this.imageStorages(spec.storages, ctx);
       image = { source: 'file', name, ds_file_path: spec.ds_file_path, type: spec.type, storages };
     }
     const started = await this.backend.createImage(image, ctx);
+    if (!('task_id' in started)) return { image_id: started.image_id };
     return {
       task: {
         id: started.task_id,
@@ -253,6 +275,51 @@ export class Vmm {
         ...(started.image_id === undefined ? {} : { image_id: started.image_id }),
       },
     };
+  }
+
+  async getImage(ref: string, ctx?: CallContext): Promise<Image> {
+    return this.resolveImage(ref, ctx);
+  }
+
+  async updateImage(ref: string, changes: ImageChanges, ctx?: CallContext): Promise<Image> {
+    await this.requireCapability('update_image', ctx);
+    if (changes.new_name === undefined && changes.description === undefined) {
+      throw new OperationError('invalid_input', 'Nothing to change: no new_name or description given', { next: 'pass at least one of them' });
+    }
+    if (changes.new_name !== undefined && changes.new_name.trim() === '') {
+      throw new OperationError('invalid_input', 'new_name is empty', { next: 'pass a non-empty new_name' });
+    }
+    const image = await this.resolveImage(ref, ctx);
+    await this.backend.updateImage(image.id, changes, ctx);
+    return (await this.backend.listImages(ctx)).find((each) => each.id === image.id) ?? { ...image, ...(changes.new_name === undefined ? {} : { name: changes.new_name }) };
+  }
+
+  /** Starts a copy of an image to `destination` (a region, for one); the copy is followed like a new image. */
+  async copyImage(ref: string, destination: string, ctx?: CallContext): Promise<{ source: Image; image_id: ImageId }> {
+    await this.requireCapability('copy_image', ctx);
+    const image = await this.resolveImage(ref, ctx);
+    const copy = await this.backend.copyImage(image.id, destination, ctx);
+    return { source: image, image_id: copy.image_id };
+  }
+
+  /** Polls an image until its status is no longer pending (available, failed or deleted), with progress. */
+  async waitForImage(id: ImageId, options: WaitOptions): Promise<WaitOutcome<Image>> {
+    return pollUntil<Image>(
+      {
+        what: `waiting for image ${id} to become available`,
+        read: async (signal) => {
+          const image = (await this.backend.listImages({ signal })).find((each) => each.id === id);
+          if (image === undefined) {
+            throw new OperationError('not_found', `Image ${id} disappeared while being watched`, { next: 'check list_images' });
+          }
+          return image;
+        },
+        isDone: (image) => image.status !== 'pending',
+        describe: (image, poll) => ({ progress: poll, message: `image ${image.name}: ${image.status ?? 'unknown'}` }),
+      },
+      options,
+      this.schedule,
+    );
   }
 
   async deleteImage(ref: string, ctx?: CallContext): Promise<{ deleted: Image }> {
@@ -296,7 +363,7 @@ export class Vmm {
     try {
       return await this.backend.getTask(id as TaskId, ctx);
     } catch (error) {
-      throw dsmCode(error) === TASK_NOT_FOUND ? taskNotFound(id, error) : error;
+      throw reasonOf(error) === 'task_not_found' ? taskNotFound(id, error) : error;
     }
   }
 
@@ -316,7 +383,7 @@ export class Vmm {
             seen = await this.backend.getTask(id, { signal });
             return seen;
           } catch (error) {
-            if (dsmCode(error) !== TASK_NOT_FOUND) throw error;
+            if (reasonOf(error) !== 'task_not_found') throw error;
             throw seen === undefined ? taskNotFound(id, error) : taskVanished(seen, error);
           }
         },
@@ -380,7 +447,8 @@ export class Vmm {
       const vm = await this.backend.getVm(ref as VmId, ctx);
       return vm.id === ref ? vm : undefined;
     } catch (error) {
-      if (dsmCode(error) === undefined) throw error;
+      // A refusal (unknown id) means the reference is a name after all; a failed request is a failure.
+      if (!isOperationError(error) || error.kind !== 'backend') throw error;
       return undefined;
     }
   }
@@ -390,18 +458,18 @@ export class Vmm {
       return await this.backend.getTask(id, ctx);
     } catch (error) {
       // Listed a moment ago, cleaned up since (auto_clean_task): it is simply no longer there.
-      if (dsmCode(error) === TASK_NOT_FOUND) return undefined;
+      if (reasonOf(error) === 'task_not_found') return undefined;
       throw error;
     }
   }
 
-  /** 907 "the VM is offline" on a stop means it was already stopped. */
+  /** A stop refused because the VM is stopped means it already was. */
   private async stopping(stop: () => Promise<void>): Promise<boolean> {
     try {
       await stop();
       return false;
     } catch (error) {
-      if (dsmCode(error) === VM_IS_OFFLINE) return true;
+      if (reasonOf(error) === 'vm_stopped') return true;
       throw error;
     }
   }
@@ -449,11 +517,11 @@ function taskVanished(last: Task, cause: unknown): OperationError {
 }
 
 function explainOnline(error: unknown, vm: Ref<VmId>, action: string): unknown {
-  // 904 "the status of the virtual machine is online": DSM's answer to changing or deleting a running VM.
-  if (dsmCode(error) !== VM_IS_ONLINE || !(error instanceof OperationError)) return error;
-  return new OperationError('conflict', `VM ${vm.name} is running, so DSM refused to ${action}`, {
+  if (reasonOf(error) !== 'vm_running' || !(error instanceof OperationError)) return error;
+  return new OperationError('conflict', `VM ${vm.name} is running, so the backend refused to ${action}`, {
     next: 'shut the VM down first with shutdown, then retry',
     dsm: error.dsm,
+    reason: 'vm_running',
     cause: error,
   });
 }

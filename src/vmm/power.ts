@@ -1,15 +1,6 @@
-import { OperationError, isOperationError } from '../errors.js';
+import { OperationError, isOperationError, reasonOf } from '../errors.js';
 import type { CallContext, VmmBackend } from './backend.js';
-import { dsmCode } from '../providers/synology/wire.js';
 import type { Host, HostId, Ref, VmSummary } from './model.js';
-
-/** 904 "the status of the virtual machine is online": on power on, it is already up. */
-export const VM_IS_ONLINE = 904;
-/** 907 "the status of the virtual machine is offline": on a stop, it is already down. */
-export const VM_IS_OFFLINE = 907;
-const NO_MEMORY = 903;
-/** 902: not enough CPU threads; 908: not enough threads left for reservation on the host. */
-const NO_CPU = new Set([902, 908]);
 
 /**
  * A power-on refused for lack of memory or CPU threads, retold with the numbers that let someone
@@ -23,9 +14,9 @@ export async function explainPowerOnFailure(
   requestedHost: Ref<HostId> | undefined,
   ctx: CallContext | undefined,
 ): Promise<unknown> {
-  const code = dsmCode(error);
-  const memory = code === NO_MEMORY;
-  if (!isOperationError(error) || !(memory || (code !== undefined && NO_CPU.has(code)))) return error;
+  const reason = reasonOf(error);
+  const memory = reason === 'insufficient_memory';
+  if (!isOperationError(error) || !(memory || reason === 'insufficient_cpu')) return error;
   if (!backend.capabilities.has('hosts')) return error;
   let hosts: Host[];
   try {
@@ -35,6 +26,7 @@ export async function explainPowerOnFailure(
     return new OperationError(error.kind, `${error.message} (host capacity could not be read: ${messageOf(hostError)})`, {
       next: error.next,
       dsm: error.dsm,
+      reason: error.reason,
       cause: error,
     });
   }
@@ -60,6 +52,7 @@ export async function explainPowerOnFailure(
   return new OperationError('backend', `Cannot power on VM ${vm.name}: ${detail}`, {
     next: `power on with another host${alternatives}, or shut down other VMs, or ${lower} with update_vm while the VM is stopped`,
     dsm: error.dsm,
+    reason: error.reason,
     cause: error,
   });
 }

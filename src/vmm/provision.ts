@@ -4,20 +4,36 @@ import {
   AUTORUN_MODES,
   type Image,
   type ImageType,
+  type Network,
   type NetworkId,
   type NewDisk,
   type Storage,
   type Task,
   type TaskId,
+  type UrlImageFormat,
   type Vm,
   type VmChanges,
   type VmId,
+  type VmStatus,
   type VmSummary,
 } from './model.js';
-import type { Vmm } from './operations.js';
+import type { Capability, VmmBackend } from './backend.js';
 import { explainPowerOnFailure, messageOf } from './power.js';
 import { KINDS, type Kind, resolveRef } from './resolve.js';
-import type { WaitOptions } from './wait.js';
+import type { WaitOptions, WaitOutcome } from './wait.js';
+
+/** What provisioning needs of the operations layer (`Vmm` fits it); an interface, so neither module imports the other. */
+export interface ProvisioningVmm {
+  readonly backend: VmmBackend;
+  requireCapability(capability: Capability, ctx?: CallContext): Promise<void>;
+  resolveImage(ref: string, ctx?: CallContext): Promise<Image>;
+  resolveStorage(ref: string, ctx?: CallContext): Promise<Storage>;
+  resolveNetwork(ref: string, ctx?: CallContext): Promise<Network>;
+  listStorages(ctx?: CallContext): Promise<Storage[]>;
+  listNetworks(ctx?: CallContext): Promise<Network[]>;
+  waitForTask(id: TaskId, options: WaitOptions): Promise<WaitOutcome<Task>>;
+  waitForStatus(id: VmId, wanted: readonly VmStatus[], options: WaitOptions): Promise<WaitOutcome<Vm>>;
+}
 
 export interface CreateVmSpec {
   name: string;
@@ -48,6 +64,7 @@ export interface CreateVmFromImageSpec {
 
 export type CreateImageSpec =
   | { source: 'file'; name: string; ds_file_path: string; type: ImageType; storages?: string[] }
+  | { source: 'url'; name: string; url: string; format: UrlImageFormat; region?: string }
   | { source: 'vm'; name: string; vm: string };
 
 export interface CreateVmOutcome {
@@ -70,7 +87,7 @@ interface CreationJob {
 }
 
 export async function createVmFromSpec(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   spec: CreateVmSpec,
   options: { wait?: WaitOptions },
   ctx: CallContext | undefined,
@@ -97,7 +114,7 @@ export async function createVmFromSpec(
 }
 
 export async function createVmFromImage(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   spec: CreateVmFromImageSpec,
   options: { wait: WaitOptions },
   ctx: CallContext | undefined,
@@ -129,7 +146,7 @@ export async function createVmFromImage(
  * away with the VM. The whole sequence shares the wait's time budget.
  */
 async function finishCreation(
-  vmm: Vmm,
+  vmm: ProvisioningVmm,
   job: CreationJob,
   wait: WaitOptions | undefined,
   ctx: CallContext | undefined,
@@ -291,7 +308,7 @@ function cloneable(image: Image): Image {
 }
 
 /** DSM answers 403 to a duplicate name only after the work started; say it before. */
-async function ensureNameFree(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<void> {
+async function ensureNameFree(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<void> {
   const taken = await findByName(vmm, name, ctx);
   if (taken !== undefined) {
     throw new OperationError('conflict', `A VM named "${name}" already exists (id ${taken.id}, ${taken.status})`, {
@@ -300,12 +317,12 @@ async function ensureNameFree(vmm: Vmm, name: string, ctx: CallContext | undefin
   }
 }
 
-async function findByName(vmm: Vmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
+async function findByName(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
   return (await vmm.backend.listVms(ctx)).find((vm) => vm.name === name);
 }
 
 /** The only storage, or else the only one that holds the image; otherwise the caller must choose. */
-async function storageFor(vmm: Vmm, image: Image, ctx: CallContext | undefined): Promise<Storage> {
+async function storageFor(vmm: ProvisioningVmm, image: Image, ctx: CallContext | undefined): Promise<Storage> {
   const storages = await vmm.listStorages(ctx);
   const holding = storages.filter((storage) => image.storages.some((where) => where.id === storage.id));
   return defaultChoice(KINDS.storage, 'storage', storages.length === 1 || holding.length === 0 ? storages : holding);

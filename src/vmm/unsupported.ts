@@ -2,44 +2,30 @@ import { OperationError } from '../errors.js';
 import type { Capability } from './backend.js';
 
 /**
- * The one place that says what a missing capability means and what to do instead, so the backend
- * (when called anyway) and the operations layer (when checking first) give the same answer.
+ * The one wording of a missing capability, so every backend (when called anyway) and the operations
+ * layer (when checking first) give the same kind of answer. What to do instead is the provider's to say.
  */
-
-const STYLE_NAMES: Record<string, string> = {
-  'dsm-official': 'the official SYNO.Virtualization.API.* family (dsm-official)',
-  'dsm-compact': 'the compact SYNO.Virtualization.Guest/Image API (dsm-compact)',
-};
 
 const WHAT: Record<Capability, string> = {
   create_vm: 'creating virtual machines',
+  create_vm_from_image: 'creating virtual machines from an image',
   create_image_from_file: 'creating images from a file on the NAS',
+  create_image_from_url: 'creating images from a URL',
   create_image_from_vm: 'creating images from an existing VM',
+  reboot: 'rebooting virtual machines',
+  update_image: 'renaming or describing images',
+  copy_image: 'copying images to another place',
   hosts: 'listing hosts',
   storages: 'listing storages',
   networks: 'listing networks',
   tasks: 'reading background tasks',
 };
 
-const INSTEAD: Record<Capability, string> = {
-  create_vm:
-    "create the VM in Virtual Machine Manager's web UI (Virtual Machine > Create or Import), then manage it here with power_on, update_vm and shutdown",
-  create_image_from_file:
-    "create the image from an existing VM instead (source 'vm'), or import the file in Virtual Machine Manager's web UI (Image > Add)",
-  create_image_from_vm:
-    "create the image from a disk file on the NAS instead (source 'file' with ds_file_path), or use Virtual Machine Manager's web UI",
-  hosts: 'omit the host argument; the cluster picks a host itself',
-  storages: 'name the storage by its id as shown in Virtual Machine Manager',
-  networks: 'name the network by its id as shown in Virtual Machine Manager',
-  tasks: 'check the result with list_vms or list_images instead',
-};
-
-export function describeStyle(style: string): string {
-  return STYLE_NAMES[style] ?? style;
+export function describeCapability(capability: Capability): string {
+  return WHAT[capability];
 }
 
-export function unsupported(capability: Capability, style: string): OperationError {
-  return new OperationError('unsupported', `This DSM speaks ${describeStyle(style)}, which offers no ${WHAT[capability]}`, {
-    next: INSTEAD[capability],
-  });
+/** `speaker` says which system answers ("This DSM speaks ..."); `instead` is the way around it, when there is one. */
+export function unsupportedCapability(capability: Capability, speaker: string, instead: string | undefined): OperationError {
+  return new OperationError('unsupported', `${speaker}, which offers no ${WHAT[capability]}`, instead === undefined ? {} : { next: instead });
 }

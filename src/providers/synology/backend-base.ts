@@ -1,4 +1,5 @@
-import type { CallContext, Capability } from '../../vmm/backend.js';
+import type { OperationError } from '../../errors.js';
+import type { CallContext, Capability, CreatedVm, StartedImage } from '../../vmm/backend.js';
 import {
   type DsmCaller,
   type DsmParams,
@@ -10,9 +11,10 @@ import {
   requiredText,
   wireList,
   wireObject,
+  withDsmReason,
 } from './wire.js';
 import type { Host, HostId, ImageId, Network, NetworkId, Storage, StorageId, Task, TaskId, VmId } from '../../vmm/model.js';
-import { unsupported } from '../../vmm/unsupported.js';
+import { unsupported } from './unsupported.js';
 
 /** The documented `SYNO.Virtualization.API.*` family (VMM API guide, 2015-2019). All are version 1. */
 export const OFFICIAL_APIS = {
@@ -75,6 +77,28 @@ export abstract class DsmBackendBase {
     await this.write(OFFICIAL_APIS.task, 'clear', { task_id: id }, ctx);
   }
 
+  /** DSM's guest actions have no reboot; the tool layer offers shutdown and power_on instead. */
+  reboot(): Promise<void> {
+    return Promise.reject(unsupported('reboot', this.style));
+  }
+
+  /** DSM creates from explicit parts only (`createVm`); provisioning from an image builds on that. */
+  createVmFromImage(): Promise<CreatedVm> {
+    return Promise.reject(unsupported('create_vm_from_image', this.style));
+  }
+
+  updateImage(): Promise<void> {
+    return Promise.reject(unsupported('update_image', this.style));
+  }
+
+  copyImage(): Promise<StartedImage> {
+    return Promise.reject(unsupported('copy_image', this.style));
+  }
+
+  unsupported(capability: Capability): OperationError {
+    return unsupported(capability, this.style);
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
@@ -98,7 +122,12 @@ export abstract class DsmBackendBase {
     params: DsmParams,
     ctx: CallContext | undefined,
   ): Promise<WireObject> {
-    const data = await this.client.call(api, method, params, { kind, signal: ctx?.signal, version: VERSION });
+    let data: unknown;
+    try {
+      data = await this.client.call(api, method, params, { kind, signal: ctx?.signal, version: VERSION });
+    } catch (error) {
+      throw withDsmReason(error);
+    }
     return wireObject(data ?? {}, `${api} ${method}`);
   }
 }

@@ -1,18 +1,21 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, CompactDsmBackend } from './compact.js';
 import { OFFICIAL_APIS } from './backend-base.js';
 import { OfficialDsmBackend } from './official.js';
+import { unsupported } from './unsupported.js';
 import type { DsmCaller } from './wire.js';
 import { abortable } from '../../vmm/wait.js';
 import type {
   Host,
   HostId,
   Image,
+  ImageChanges,
   ImageId,
   Network,
   NewImage,
   NewVm,
+  NewVmFromImage,
   Storage,
   Task,
   TaskId,
@@ -54,6 +57,10 @@ class DiscoveringDsmBackend implements VmmBackend {
     await this.backend(ctx);
   }
 
+  unsupported(capability: Capability): OperationError {
+    return this.chosen?.unsupported(capability) ?? unsupported(capability, this.style);
+  }
+
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
     return (await this.backend(ctx)).listVms(ctx);
   }
@@ -69,8 +76,14 @@ class DiscoveringDsmBackend implements VmmBackend {
   async powerOff(id: VmId, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).powerOff(id, ctx);
   }
+  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).reboot(id, ctx);
+  }
   async createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
     return (await this.backend(ctx)).createVm(spec, ctx);
+  }
+  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+    return (await this.backend(ctx)).createVmFromImage(spec, ctx);
   }
   async updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).updateVm(id, changes, ctx);
@@ -81,8 +94,14 @@ class DiscoveringDsmBackend implements VmmBackend {
   async listImages(ctx?: CallContext): Promise<Image[]> {
     return (await this.backend(ctx)).listImages(ctx);
   }
-  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
+  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask | StartedImage> {
     return (await this.backend(ctx)).createImage(spec, ctx);
+  }
+  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+    return (await this.backend(ctx)).updateImage(id, changes, ctx);
+  }
+  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+    return (await this.backend(ctx)).copyImage(id, destination, ctx);
   }
   async deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).deleteImage(id, ctx);

@@ -30,7 +30,7 @@ import type {
   VmNic,
   VmSummary,
 } from '../../vmm/model.js';
-import { describeStyle, unsupported } from '../../vmm/unsupported.js';
+import { describeStyle, unsupported } from './unsupported.js';
 
 /** The compact guest and image APIs (seed documents 000 and 001), version 1. */
 export const COMPACT_APIS = {
@@ -136,7 +136,7 @@ export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
   }
 
   async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
-    if (spec.source === 'file') throw unsupported('create_image_from_file', this.style);
+    if (spec.source !== 'vm') throw unsupported(`create_image_from_${spec.source}`, this.style);
     // auto_clean_task=false: the task must stay readable until someone has seen how it ended.
     const data = await this.write(
       COMPACT_APIS.image,

@@ -29,7 +29,7 @@ import {
   type VmId,
   type VmSummary,
 } from '../../vmm/model.js';
-import { unsupported } from '../../vmm/unsupported.js';
+import { unsupported } from './unsupported.js';
 
 const AUTORUN_FROM_WIRE: Record<number, AutorunMode> = { 0: 'off', 1: 'last_state', 2: 'on' };
 const AUTORUN_TO_WIRE: Record<AutorunMode, number> = { off: 0, last_state: 1, on: 2 };
@@ -124,8 +124,8 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   }
 
   async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
-    if (spec.source === 'vm' || !this.capabilities.has('create_image_from_file')) {
-      throw unsupported(spec.source === 'vm' ? 'create_image_from_vm' : 'create_image_from_file', this.style);
+    if (spec.source !== 'file' || !this.capabilities.has('create_image_from_file')) {
+      throw unsupported(spec.source === 'file' ? 'create_image_from_file' : `create_image_from_${spec.source}`, this.style);
     }
     const data = await this.write(
       OFFICIAL_APIS.image,

@@ -1,4 +1,4 @@
-import { OperationError, isOperationError } from '../../errors.js';
+import { type ErrorReason, OperationError, isOperationError, withReason } from '../../errors.js';
 import { VM_STATUSES, type Ref, type VmStatus } from '../../vmm/model.js';
 
 /**
@@ -21,6 +21,27 @@ export interface DsmCaller {
 /** The DSM error code carried by a failure, if it is a DSM `success: false` answer. */
 export function dsmCode(error: unknown): number | undefined {
   return isOperationError(error) && error.kind === 'backend' ? error.dsm?.code : undefined;
+}
+
+/** DSM codes whose meaning the neutral layer acts on (VMM API guide; backend-notes). */
+const REASONS: ReadonlyMap<number, ErrorReason> = new Map([
+  /** "the status of the virtual machine is online" */
+  [904, 'vm_running'],
+  /** "the status of the virtual machine is offline" */
+  [907, 'vm_stopped'],
+  /** "cannot find task_id": unknown, or finished and cleaned up */
+  [1000, 'task_not_found'],
+  [903, 'insufficient_memory'],
+  /** 902: not enough CPU threads; 908: not enough threads left for reservation on the host */
+  [902, 'insufficient_cpu'],
+  [908, 'insufficient_cpu'],
+]);
+
+/** A DSM refusal with its neutral reason attached, when its code has one; anything else unchanged. */
+export function withDsmReason(error: unknown): unknown {
+  const code = dsmCode(error);
+  const reason = code === undefined ? undefined : REASONS.get(code);
+  return reason === undefined || !isOperationError(error) ? error : withReason(error, reason);
 }
 
 export type WireObject = Record<string, unknown>;
