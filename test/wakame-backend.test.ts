@@ -3,7 +3,7 @@ import { DcmgrClient } from '../src/providers/wakame/dcmgr/client.js';
 import type { WireInstance } from '../src/providers/wakame/dcmgr/wire.js';
 import { WakameBackend } from '../src/providers/wakame/backend.js';
 import { DEMO_ACCOUNT, type InstanceState } from '../src/providers/wakame/simulator/index.js';
-import type { HostId, ImageId, TaskId, VmId } from '../src/vmm/model.js';
+import type { HostId, ImageId, VmId } from '../src/vmm/model.js';
 import { IMAGE_STEP_MS, STEP_MS, rejection, simImage, simInstance, wakameRig, type WakameRig } from './wakame-helpers.js';
 
 let rig: WakameRig;
@@ -78,14 +78,17 @@ describe('Wakame-VDC adapter: instances as VMs', () => {
     expect(onRunning.kind).toBe('conflict');
     expect(onRunning.message).toMatch(/it is running in Wakame-VDC, and dcmgr allows this only from stopped, halted/);
     expect(onRunning.next).toMatch(/already running/);
+    expect(onRunning.reason).toBe('vm_running');
     const shutdownHalted = await rejection(backend.shutdown(vmId('batch-1')));
     expect(shutdownHalted.message).toMatch(/only from running$/);
     expect(shutdownHalted.next).toMatch(/already off/);
+    expect(shutdownHalted.reason).toBe('vm_stopped');
     const rebootStopped = await rejection(backend.reboot(vmId('legacy-1')));
     expect(rebootStopped.next).toMatch(/power_on it first/);
     simInstance(rig.sim, 'db-1').state = 'starting';
     const busy = await rejection(backend.powerOff(vmId('db-1')));
     expect(busy.next).toMatch(/changing state: wait/);
+    expect(busy.reason).toBeUndefined();
     expect(writes()).toEqual([]);
   });
 
@@ -144,16 +147,26 @@ describe('Wakame-VDC adapter: instances as VMs', () => {
 
   it('create_vm_from_image posts image, hypervisor, cores and memory; the instance boots by itself', async () => {
     await setup();
-    const vm = await backend.createVmFromImage({ name: 'api-1', image: imageId('ubuntu-24.04-server'), vcpus: 2, ram_mb: 1024 });
-    expect(vm).toMatchObject({ name: 'api-1', status: 'booting', vcpus: 2, ram_mb: 1024 });
-    expect(rig.sim.stats.requests.at(-1)?.params).toMatchObject({ image_id: imageId('ubuntu-24.04-server'), hypervisor: 'kvm', cpu_cores: '2', memory_size: '1024' });
+    expect(backend.capabilities.has('create_vm_from_image')).toBe(true);
+    const { vm_id } = await backend.createVmFromImage({ name: 'api-1', image: imageId('ubuntu-24.04-server'), vcpus: 2, ram_mb: 1536 });
+    expect(await backend.getVm(vm_id)).toMatchObject({ name: 'api-1', status: 'booting', vcpus: 2, ram_mb: 1536 });
+    expect(rig.sim.stats.requests.find((request) => request.method === 'POST')?.params).toMatchObject({
+      image_id: imageId('ubuntu-24.04-server'), hypervisor: 'kvm', cpu_cores: '2', memory_size: '1536', display_name: 'api-1',
+    });
     rig.clock.advance(STEP_MS * 3);
-    expect((await backend.getVm(vm.id)).status).toBe('running');
+    expect((await backend.getVm(vm_id)).status).toBe('running');
+  });
+
+  it('create_vm_from_image without sizes asks dcmgr for 1 core and 1024 MiB (it requires both)', async () => {
+    await setup();
+    const { vm_id } = await backend.createVmFromImage({ name: 'small-1', image: imageId('ubuntu-24.04-server') });
+    expect(await backend.getVm(vm_id)).toMatchObject({ vcpus: 1, ram_mb: 1024 });
   });
 
   it('without a hypervisor, or as admin, a target creates no instances and says why', async () => {
     await setup(null);
     expect(backend.canCreateInstances).toBe(false);
+    expect(backend.capabilities.has('create_vm_from_image')).toBe(false);
     const error = await rejection(backend.createVmFromImage({ name: 'x', image: imageId('ubuntu-24.04-server'), vcpus: 1, ram_mb: 512 }));
     expect(error.kind).toBe('unsupported');
     expect(error.message).toMatch(/names no hypervisor/);
@@ -166,13 +179,13 @@ describe('Wakame-VDC adapter: instances as VMs', () => {
 });
 
 describe('Wakame-VDC adapter: images', () => {
-  it('lists the account\'s images and the public ones, deleted ones only when asked', async () => {
+  it('lists the account\'s images and the public ones, a soft-deleted one with status deleted', async () => {
     await setup();
     const images = await backend.listImages();
-    expect(images.map((image) => image.name).sort()).toEqual(['centos-7-minimal', 'debian-12-app', 'ubuntu-24.04-server']);
-    expect(images.every((image) => image.status === 'available')).toBe(true);
-    const all = await backend.listImages(undefined, { includeDeleted: true });
-    expect(all.find((image) => image.name === 'old-build')?.status).toBe('deleted');
+    expect(images.map((image) => [image.name, image.status]).sort()).toEqual([
+      ['centos-7-minimal', 'available'], ['debian-12-app', 'available'], ['old-build', 'deleted'], ['ubuntu-24.04-server', 'available'],
+    ]);
+    expect(images.find((image) => image.name === 'ubuntu-24.04-server')?.owner).toBe('a-shpoolxx');
   });
 
   it('create_image from a running instance is refused before the call: power it off first', async () => {
@@ -184,20 +197,17 @@ describe('Wakame-VDC adapter: images', () => {
     expect(writes()).toEqual([]);
   });
 
-  it('create_image from a halted instance: the image id is the task, done when the image is available', async () => {
+  it('create_image from a halted instance answers the new image, pending until dcmgr made it available', async () => {
     await setup();
-    const started = await backend.createImage({ source: 'vm', name: 'batch-golden', vm: vmId('batch-1') });
-    expect(started.task_id).toBe(started.image_id);
-    expect(await backend.listTasks()).toEqual([started.task_id]);
-    const progress: Array<[number, boolean]> = [];
+    const { image_id } = await backend.createImage({ source: 'vm', name: 'batch-golden', vm: vmId('batch-1') });
+    const statuses: string[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const task = await backend.getTask(started.task_id);
-      progress.push([task.progress, task.finished]);
+      const image = (await backend.listImages()).find((each) => each.id === image_id);
+      expect(image?.name).toBe('batch-golden');
+      statuses.push(`${simImage(rig.sim, 'batch-golden').state}:${image?.status}`);
       rig.clock.advance(IMAGE_STEP_MS);
     }
-    expect(progress).toEqual([[10, false], [50, false], [100, true]]);
-    expect((await backend.getImage(started.image_id as ImageId)).name).toBe('batch-golden');
-    expect(await backend.listTasks()).toEqual([]);
+    expect(statuses).toEqual(['creating:pending', 'pending:pending', 'available:available']);
   });
 
   it('create_image from a file is unsupported on Wakame-VDC', async () => {
@@ -208,8 +218,8 @@ describe('Wakame-VDC adapter: images', () => {
 
   it('renames and describes its own image; a public image of another account is refused before the call', async () => {
     await setup();
-    const updated = await backend.updateImage(imageId('debian-12-app'), { new_name: 'debian-12-app-v2', description: 'rebuilt' });
-    expect(updated).toMatchObject({ name: 'debian-12-app-v2', description: 'rebuilt' });
+    await backend.updateImage(imageId('debian-12-app'), { new_name: 'debian-12-app-v2', description: 'rebuilt' });
+    expect(simImage(rig.sim, 'debian-12-app-v2').description).toBe('rebuilt');
     const foreign = await rejection(backend.updateImage(imageId('ubuntu-24.04-server'), { new_name: 'mine' }));
     expect(foreign.kind).toBe('policy');
     expect(foreign.message).toMatch(/belongs to account a-shpoolxx/);
@@ -228,16 +238,21 @@ describe('Wakame-VDC adapter: images', () => {
 
   it('copies an available image; one still being made is refused before the call', async () => {
     await setup();
-    expect((await backend.copyImage(imageId('debian-12-app'), 'bkst-remote')).job_id).toMatch(/^j-/);
+    expect(await backend.copyImage(imageId('debian-12-app'), 'bkst-remote')).toEqual({ image_id: imageId('debian-12-app') });
+    expect(rig.sim.state.jobs.map((job) => job.destination)).toEqual(['bkst-remote']);
     simImage(rig.sim, 'debian-12-app').state = 'pending';
     const error = await rejection(backend.copyImage(imageId('debian-12-app'), 'bkst-remote'));
     expect(error.next).toMatch(/wait until it is available/);
     expect(writes()).toEqual([`PUT /images/${imageId('debian-12-app')}/copy_to`]);
   });
 
-  it('a task id that is no image is dcmgr\'s 100', async () => {
+  it('what dcmgr does not offer here is unsupported, with the way around it', async () => {
     await setup();
-    const error = await rejection(backend.getTask('wmi-zzzzzzzz' as TaskId));
-    expect(error.dcmgr.code).toBe('100');
+    for (const read of [backend.listHosts(), backend.listStorages(), backend.listNetworks(), backend.listTasks()]) {
+      const error = await rejection(read);
+      expect(error.kind).toBe('unsupported');
+      expect(error.message).toMatch(/^This Wakame-VDC target speaks the Wakame-VDC dcmgr API 12\.03, which offers no/);
+      expect(error.next).toBeTruthy();
+    }
   });
 });

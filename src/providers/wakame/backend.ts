@@ -1,13 +1,15 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import type {
   Host,
   HostId,
   Image,
+  ImageChanges,
   ImageId,
   Network,
   NetworkId,
   NewImage,
+  NewVmFromImage,
   Storage,
   Task,
   TaskId,
@@ -16,10 +18,11 @@ import type {
   VmId,
   VmSummary,
 } from '../../vmm/model.js';
+import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
 import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
 import type { WireImage, WireInstance } from './dcmgr/wire.js';
-import { ALLOWED_STATES, imageStatusOf, vmStatusOf, wrongState, type ImageStatus, type InstanceAction } from './states.js';
+import { ALLOWED_STATES, imageStatusOf, vmStatusOf, wrongState, type InstanceAction } from './states.js';
 
 /**
  * Wakame-VDC behind the neutral interface. Instances are VMs and machine images are images; an
@@ -27,7 +30,7 @@ import { ALLOWED_STATES, imageStatusOf, vmStatusOf, wrongState, type ImageStatus
  * states.ts), because dcmgr's own refusal (125) names only the current state.
  *
  * dcmgr has no task list: an image made from an instance is its own progress report
- * (creating -> pending -> available), so the image id doubles as the task id.
+ * (creating -> pending -> available), followed through its `status`.
  */
 
 export interface WakameBackendOptions {
@@ -35,19 +38,27 @@ export interface WakameBackendOptions {
   hypervisor?: string;
 }
 
-/** The neutral Image with Wakame-VDC's view of its progress. */
-export type WakameImage = Image & { status: ImageStatus; description: string; owner: string | undefined; is_public: boolean };
-
-export interface NewInstanceSpec {
-  name: string;
-  image: ImageId;
-  vcpus: number;
-  ram_mb: number;
-}
+/** The neutral Image, with who owns it (a target changes only its own account's images). */
+export type WakameImage = Image & { status: NonNullable<Image['status']>; owner: string | undefined };
 
 export const WAKAME_STYLE = 'wakame-dcmgr-12.03';
+export const WAKAME_STYLE_NAMES: Readonly<Record<string, string>> = { [WAKAME_STYLE]: 'the Wakame-VDC dcmgr API 12.03' };
 
-const PROGRESS: Readonly<Record<string, number>> = { creating: 10, pending: 50 };
+/** dcmgr requires both on create; these are what a VM gets when the caller names neither. */
+const DEFAULT_VCPUS = 1;
+const DEFAULT_RAM_MB = 1024;
+
+const INSTEAD: Partial<Record<Capability, string>> = {
+  create_vm: 'use create_vm_from_image: Wakame-VDC makes instances from a machine image',
+  create_vm_from_image: "set the target's account and hypervisor (e.g. kvm) to create instances there, or use another target",
+  create_image_from_file: "make the image from a halted VM instead (source 'vm')",
+  create_image_from_url: "make the image from a halted VM instead (source 'vm')",
+  create_image_from_vm: 'configure a target with the account that should own the image (an admin target has none)',
+  hosts: 'omit the host argument; dcmgr places instances itself',
+  storages: 'omit the storage argument; dcmgr places volumes itself',
+  networks: 'omit the network argument; dcmgr attaches the default network',
+  tasks: 'follow images with list_images (their status) and VMs with get_vm',
+};
 
 export class WakameBackend implements VmmBackend {
   readonly style = WAKAME_STYLE;
@@ -58,13 +69,20 @@ export class WakameBackend implements VmmBackend {
   constructor(client: DcmgrClient, options: WakameBackendOptions = {}) {
     this.client = client;
     this.hypervisor = options.hypervisor;
-    // Backups are owned by the requesting account: an admin target (no account) cannot make them.
-    this.capabilities = new Set<Capability>(client.account === undefined ? [] : ['create_image_from_vm', 'tasks']);
+    const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image']);
+    // New instances and backups are owned by the requesting account: an admin target (no account) makes neither.
+    if (client.account !== undefined) capabilities.add('create_image_from_vm');
+    if (this.canCreateInstances) capabilities.add('create_vm_from_image');
+    this.capabilities = capabilities;
   }
 
   /** Whether create_vm_from_image can work here: an account to own the instance and a hypervisor to run it. */
   get canCreateInstances(): boolean {
     return this.client.account !== undefined && this.hypervisor !== undefined;
+  }
+
+  unsupported(capability: Capability): OperationError {
+    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAMES[WAKAME_STYLE]}`, INSTEAD[capability]);
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -100,21 +118,24 @@ export class WakameBackend implements VmmBackend {
   }
 
   createVm(): Promise<StartedTask> {
-    return Promise.reject(
-      new OperationError('unsupported', 'Wakame-VDC makes instances from a machine image only, not from disks and networks', {
-        next: 'use create_vm_from_image',
-      }),
-    );
+    return Promise.reject(this.unsupported('create_vm'));
   }
 
   /** POST /instances; the instance then boots by itself (scheduling -> pending -> initializing -> running). */
-  async createVmFromImage(spec: NewInstanceSpec, ctx?: CallContext): Promise<Vm> {
+  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
     if (this.client.account === undefined || this.hypervisor === undefined) throw this.cannotCreate();
     const created = await this.client.createInstance(
-      { image_id: spec.image, hypervisor: this.hypervisor, cpu_cores: spec.vcpus, memory_size: spec.ram_mb, display_name: spec.name, hostname: spec.name },
+      {
+        image_id: spec.image,
+        hypervisor: this.hypervisor,
+        cpu_cores: spec.vcpus ?? DEFAULT_VCPUS,
+        memory_size: spec.ram_mb ?? DEFAULT_RAM_MB,
+        display_name: spec.name,
+        hostname: spec.name,
+      },
       ctx?.signal,
     );
-    return vmFromWire(created);
+    return { vm_id: created.id as VmId };
   }
 
   /** Only the name can change: dcmgr offers no resize of cores or memory. */
@@ -134,49 +155,48 @@ export class WakameBackend implements VmmBackend {
     await this.checked('delete_vm', id, ctx, (instance) => this.client.deleteInstance(instance.id, ctx?.signal));
   }
 
-  /** The account's images and the public ones; deleted images (dcmgr keeps their records) only when asked. */
-  async listImages(ctx?: CallContext, options: { includeDeleted?: boolean } = {}): Promise<WakameImage[]> {
+  /**
+   * The account's images and the public ones, deleted ones included with status `deleted` (dcmgr keeps
+   * their records); the operations layer hides them unless asked.
+   */
+  async listImages(ctx?: CallContext): Promise<WakameImage[]> {
+    // is_public ORs the public images into an account's own; for an admin it would narrow the view to them.
     const images = await this.client.listImages({ is_public: this.client.account !== undefined }, ctx?.signal);
-    return images.map(imageFromWire).filter((image) => options.includeDeleted === true || image.status !== 'deleted');
+    return images.map(imageFromWire);
   }
 
   async getImage(id: ImageId, ctx?: CallContext): Promise<WakameImage> {
     return imageFromWire(await this.client.getImage(id, ctx?.signal));
   }
 
-  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
-    if (spec.source !== 'vm') {
-      throw new OperationError('unsupported', 'Wakame-VDC makes images only from an instance (a backup), not from a file', {
-        next: "use source 'vm' with a halted VM",
-      });
-    }
-    if (this.client.account === undefined) {
-      throw new OperationError('unsupported', 'An admin Wakame-VDC target has no account to own a new image', {
-        next: 'configure a target with the account that should own the image',
-      });
-    }
+  /** A backup of a halted instance; the new image then goes creating -> pending -> available. */
+  async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedImage> {
+    if (spec.source !== 'vm') throw this.unsupported(spec.source === 'url' ? 'create_image_from_url' : 'create_image_from_file');
+    if (this.client.account === undefined) throw this.unsupported('create_image_from_vm');
     const instance = await this.liveInstance(spec.vm, ctx);
     if (instance.state !== 'halted') throw wrongState('create_image', refOf(instance), instance.state);
     const backup = await this.act('create_image', instance, () => this.client.backupInstance(instance.id, { display_name: spec.name }, ctx?.signal));
-    return { task_id: backup.image_id as TaskId, image_id: backup.image_id as ImageId };
+    return { image_id: backup.image_id as ImageId };
   }
 
-  async updateImage(id: ImageId, changes: { new_name?: string; description?: string }, ctx?: CallContext): Promise<WakameImage> {
+  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     const image = await this.ownImage(id, 'change', ctx);
-    const updated = await this.client.updateImage(image.id, { display_name: changes.new_name, description: changes.description }, ctx?.signal);
-    return imageFromWire(updated);
+    await this.client.updateImage(image.id, { display_name: changes.new_name, description: changes.description }, ctx?.signal);
   }
 
-  /** `copy_to` queues a dcmgr job that copies the image's file to `destination` (a backup storage). */
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<{ job_id: string }> {
+  /**
+   * `copy_to` queues a dcmgr job that copies the image's file to `destination` (a backup storage); no
+   * new image record appears in this dcmgr, so the receipt names the source image.
+   */
+  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
     const image = await this.getImage(id, ctx);
     if (image.status !== 'available') {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is ${image.status}: only an available image can be copied`, {
         next: image.status === 'pending' ? 'wait until it is available (list_images shows its status), then copy it' : 'pick an available image',
       });
     }
-    const job = await this.client.copyImage(image.id, destination, ctx?.signal);
-    return { job_id: job.uuid };
+    await this.client.copyImage(image.id, destination, ctx?.signal);
+    return { image_id: image.id };
   }
 
   /** A soft delete: dcmgr keeps the record as `deleted`. */
@@ -189,37 +209,28 @@ export class WakameBackend implements VmmBackend {
   }
 
   listHosts(): Promise<Host[]> {
-    return Promise.reject(this.noInventory('host nodes'));
+    return Promise.reject(this.unsupported('hosts'));
   }
 
   listStorages(): Promise<Storage[]> {
-    return Promise.reject(this.noInventory('storages'));
+    return Promise.reject(this.unsupported('storages'));
   }
 
   listNetworks(): Promise<Network[]> {
-    return Promise.reject(this.noInventory('networks'));
+    return Promise.reject(this.unsupported('networks'));
   }
 
-  /** Images still being made from instances: the only background work dcmgr reports. */
-  async listTasks(ctx?: CallContext): Promise<TaskId[]> {
-    const images = await this.listImages(ctx);
-    return images.filter((image) => image.status === 'pending' && image.owner === this.client.account).map((image) => image.id as string as TaskId);
+  listTasks(): Promise<TaskId[]> {
+    return Promise.reject(this.unsupported('tasks'));
   }
 
-  async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
-    const image = await this.client.getImage(id, ctx?.signal);
-    const status = imageStatusOf(image.state);
-    return {
-      id,
-      finished: status !== 'pending',
-      progress: status === 'pending' ? (PROGRESS[image.state] ?? 0) : 100,
-      status: image.state,
-      image_id: image.id as ImageId,
-    };
+  getTask(): Promise<Task> {
+    return Promise.reject(this.unsupported('tasks'));
   }
 
-  /** Nothing to clear: the image record is the task. */
-  async clearTask(): Promise<void> {}
+  clearTask(): Promise<void> {
+    return Promise.reject(this.unsupported('tasks'));
+  }
 
   async close(): Promise<void> {
     await this.client.close();
@@ -272,11 +283,6 @@ export class WakameBackend implements VmmBackend {
     });
   }
 
-  private noInventory(what: string): OperationError {
-    return new OperationError('unsupported', `Wakame-VDC shows ${what} only to its administrators' tools; this server does not list them`, {
-      next: 'dcmgr places instances itself: create and power on without naming a host, storage or network',
-    });
-  }
 }
 
 function refOf(instance: WireInstance): { id: string; name: string } {
@@ -319,10 +325,8 @@ function imageFromWire(image: WireImage): WakameImage {
     id: image.id as ImageId,
     name: image.display_name || image.id,
     type: 'disk',
-    storages: [],
     status: imageStatusOf(image.state),
-    description: image.description ?? '',
+    storages: [],
     owner: image.account_id ?? undefined,
-    is_public: image.is_public === true || image.is_public === 1,
   };
 }

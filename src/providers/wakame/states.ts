@@ -1,5 +1,5 @@
-import { OperationError } from '../../errors.js';
-import type { VmStatus } from '../../vmm/model.js';
+import { OperationError, type ErrorReason } from '../../errors.js';
+import type { ImageStatus, VmStatus } from '../../vmm/model.js';
 
 /**
  * dcmgr's instance and image states, and what each means in the neutral model. The table of which
@@ -27,8 +27,6 @@ const VM_STATUS: Readonly<Record<string, VmStatus | 'gone'>> = {
 export function vmStatusOf(state: string): VmStatus | 'gone' {
   return VM_STATUS[state] ?? 'unknown';
 }
-
-export type ImageStatus = 'pending' | 'available' | 'failed' | 'deleted';
 
 export function imageStatusOf(state: string): ImageStatus {
   switch (state) {
@@ -83,12 +81,23 @@ function nextStep(action: InstanceAction, state: string): string {
   return 'get_vm shows its current state';
 }
 
+/**
+ * What the refusal means to the operations layer: a power-on of a running VM, or a stop of a stopped
+ * one, found it already in the wanted state.
+ */
+function reasonOf(action: InstanceAction, state: string): ErrorReason | undefined {
+  if (state === 'running' && (action === 'power_on' || action === 'create_image')) return 'vm_running';
+  if (vmStatusOf(state) === 'stopped' && (action === 'shutdown' || action === 'power_off' || action === 'reboot')) return 'vm_stopped';
+  return undefined;
+}
+
 /** The refusal for `action` on an instance in `state`, naming the states that allow it. */
 export function wrongState(action: InstanceAction, vm: { id: string; name: string }, state: string): OperationError {
   const allowed = ALLOWED_STATES[action].join(', ');
+  const reason = reasonOf(action, state);
   return new OperationError(
     'conflict',
     `Cannot ${DOING[action]} VM ${JSON.stringify(vm.name)} (${vm.id}): it is ${state} in Wakame-VDC, and dcmgr allows this only from ${allowed}`,
-    { next: nextStep(action, state) },
+    { next: nextStep(action, state), ...(reason === undefined ? {} : { reason }) },
   );
 }
