@@ -123,6 +123,28 @@ export const SettingsSchema = z
       default: false,
       description: 'do not verify the DSM certificate (last resort; warns on every start)',
     }),
+    wakame_account: text()
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_WAKAME_ACCOUNT',
+        flag: '--wakame-account',
+        value: 'ID',
+        description: 'Wakame-VDC: the account to act as (X-VDC-Account-UUID, e.g. a-shpoolxx); required unless wakame_admin',
+      }),
+    wakame_admin: boolean().register(settingDocs, {
+      env: 'VMM_WAKAME_ADMIN',
+      flag: '--wakame-admin',
+      default: false,
+      description: 'Wakame-VDC: send no account header, for dcmgr\'s unscoped administrator view of every account',
+    }),
+    wakame_hypervisor: text()
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_WAKAME_HYPERVISOR',
+        flag: '--wakame-hypervisor',
+        value: 'NAME',
+        description: 'Wakame-VDC: hypervisor of new instances (e.g. kvm); without it the target creates no VMs',
+      }),
     read_only: boolean().register(settingDocs, {
       env: 'VMM_READ_ONLY',
       flag: '--read-only',

@@ -156,13 +156,13 @@ export class WakameBackend implements VmmBackend {
   }
 
   /**
-   * The account's images and the public ones, deleted ones included with status `deleted` (dcmgr keeps
-   * their records); the operations layer hides them unless asked.
+   * The account's images and the public ones. Soft-deleted images are left out: dcmgr keeps their
+   * records (state deleted) but nothing can be done with them; getImage still shows one by id.
    */
   async listImages(ctx?: CallContext): Promise<WakameImage[]> {
     // is_public ORs the public images into an account's own; for an admin it would narrow the view to them.
     const images = await this.client.listImages({ is_public: this.client.account !== undefined }, ctx?.signal);
-    return images.map(imageFromWire);
+    return images.map(imageFromWire).filter((image) => image.status !== 'deleted');
   }
 
   async getImage(id: ImageId, ctx?: CallContext): Promise<WakameImage> {

@@ -24,6 +24,11 @@ export function failureError(failure: DcmgrWireFailure, context: { write: boolea
   switch (failure.reason) {
     case 'cancelled':
       return cancelled(what, unknown);
+    case 'tls':
+      return new OperationError('tls', `The TLS connection to dcmgr at ${origin} failed (${failure.message}). Nothing was sent.`, {
+        cause: failure,
+        next: 'Set the target\'s ca_file to the CA that signed the certificate (or, as a last resort, insecure_tls), and check that the url names the https port.',
+      });
     case 'timeout':
       return new OperationError('timeout', `${what} failed: ${failure.message} from dcmgr at ${origin}.${maybe}`, {
         ...common,

@@ -1,4 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
+import { isTlsFailure } from './tls.js';
 
 /**
  * One HTTP exchange with dcmgr over a keep-alive pool: builds the request under `/api/12.03`, sends
@@ -25,13 +26,13 @@ export interface DcmgrAnswer {
   body: unknown;
 }
 
-export type WireFailureReason = 'network' | 'server' | 'timeout' | 'cancelled' | 'protocol';
+export type WireFailureReason = 'network' | 'server' | 'timeout' | 'cancelled' | 'protocol' | 'tls';
 
 export class DcmgrWireFailure extends Error {
   override readonly name = 'DcmgrWireFailure';
   constructor(
     readonly reason: WireFailureReason,
-    /** False only when the request certainly never reached dcmgr (refused connection). */
+    /** False only when the request certainly never reached dcmgr (refused connection, refused certificate). */
     readonly maybeDelivered: boolean,
     message: string,
     options?: { cause?: unknown },
@@ -175,6 +176,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function classify(error: unknown): DcmgrWireFailure {
+  if (isTlsFailure(error)) return new DcmgrWireFailure('tls', false, error instanceof Error ? error.message : String(error), { cause: error });
   const code = errorCode(error);
   if (code !== undefined && CLIENT_BUG_CODES.has(code)) throw error;
   const message = error instanceof Error ? error.message : String(error);
