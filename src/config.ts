@@ -131,12 +131,13 @@ export const SettingsSchema = z
         value: 'ID',
         description: 'Wakame-VDC: the account to act as (X-VDC-Account-UUID, e.g. a-shpoolxx); required unless wakame_admin',
       }),
-    wakame_admin: boolean().register(settingDocs, {
-      env: 'VMM_WAKAME_ADMIN',
-      flag: '--wakame-admin',
-      default: false,
-      description: 'Wakame-VDC: send no account header, for dcmgr\'s unscoped administrator view of every account',
-    }),
+    wakame_admin: boolean()
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_WAKAME_ADMIN',
+        flag: '--wakame-admin',
+        description: 'Wakame-VDC: send no account header, for dcmgr\'s unscoped administrator view of every account',
+      }),
     wakame_hypervisor: text()
       .optional()
       .register(settingDocs, {

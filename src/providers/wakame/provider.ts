@@ -28,7 +28,7 @@ export const wakame: ProviderDefinition<WakameConnection> = {
   type: 'wakame',
   title: 'Wakame-VDC',
   styles: WAKAME_STYLE_NAMES,
-  settingKeys: ['url', 'wakame_account', 'wakame_admin', 'wakame_hypervisor', 'ca_file', 'insecure_tls'],
+  settingKeys: ['url', 'wakame_account', 'wakame_admin', 'wakame_hypervisor', 'ca_file'],
   targetFields: {
     url: dsmUrl(),
     account: text().optional(),
@@ -95,7 +95,7 @@ function connectionFromSettings(loaded: LoadedSettings, setup: TargetSetup): Wak
     {
       url: settings.url,
       account: settings.wakame_account,
-      admin: settings.wakame_admin,
+      admin: settings.wakame_admin === true,
       hypervisor: settings.wakame_hypervisor,
       ca_file: settings.ca_file,
       insecure_tls: settings.insecure_tls,
