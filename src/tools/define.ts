@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { GuardDecision, Subject } from '../safety/guard.js';
 import type { Policy, ToolEffect } from '../safety/policy.js';
+import type { Capability } from '../vmm/backend.js';
 import type { Progress, Vmm } from '../vmm/operations.js';
 
 export type { ToolEffect } from '../safety/policy.js';
@@ -46,6 +47,8 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   effect: ToolEffect;
   /** `target` (the default): acts on one target, chosen by the `target` argument. `server`: about the server itself, no `target`. */
   scope?: ToolScope;
+  /** The tool works on a target whose backend has any of these; listed only when some target may have one. */
+  needs?: readonly Capability[];
   input: Input;
   output: Output;
   run(args: z.output<NoInfer<Input>>, ctx: ToolContext): Promise<z.input<NoInfer<Output>>>;
@@ -59,6 +62,8 @@ export interface ToolDefinition {
   description: string;
   effect: ToolEffect;
   scope: ToolScope;
+  /** Empty: every target can. Otherwise a target needs any one of these. */
+  needs: readonly Capability[];
   annotations: ToolAnnotations;
   /**
    * The full, strict argument schema the boundary parses with: the tool's own fields plus `target` (unless
@@ -129,6 +134,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     description: spec.description,
     effect: spec.effect,
     scope,
+    needs: spec.needs ?? [],
     annotations: annotationsFor(spec.effect),
     input: z.object({ ...spec.input.shape, ...common }).strict(),
     output,

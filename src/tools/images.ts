@@ -1,18 +1,31 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
-import { IMAGE_TYPES } from '../vmm/model.js';
-import type { CreateImageSpec } from '../vmm/operations.js';
-import { imageArgument, limitArgument, newNameArgument, offsetArgument, storageArgument, vmArgument } from './args.js';
-import { CONFIRMATION_NOTE, defineTool, type ToolDefinition } from './define.js';
+import { IMAGE_TYPES, URL_IMAGE_FORMATS, type Image, type ImageId } from '../vmm/model.js';
+import type { CreateImageSpec, WaitOutcome } from '../vmm/operations.js';
+import {
+  descriptionArgument,
+  imageArgument,
+  limitArgument,
+  newNameArgument,
+  offsetArgument,
+  storageArgument,
+  timeoutArgument,
+  vmArgument,
+  waitArgument,
+} from './args.js';
+import { CONFIRMATION_NOTE, defineTool, type ToolContext, type ToolDefinition } from './define.js';
+import { waitFor } from './waiting.js';
 import { imageSubject } from './subjects.js';
 import { imageView, pageFields, pageInfo, taskView, toImageView, toTaskView } from './views.js';
 
 const ABSOLUTE_PATH = /^\/[^\u0000-\u001f\u007f-\u009f]*$/;
+const IMAGE_WAIT_TIMEOUT_S = 600;
+const WEB_URL = /^(https?|ftp):\/\/[^\s\u0000-\u001f\u007f-\u009f]+$/i;
 
 const listImages = defineTool({
   name: 'list_images',
   title: 'List images',
-  description: 'List images (disk, vdsm, iso) with size_gb and the storages holding them, paged.',
+  description: 'List images (disk, vdsm, iso) with size_gb and the storages holding them (or region and status), paged.',
   effect: 'read',
   input: z.object({ limit: limitArgument, offset: offsetArgument }),
   output: z.object({ images: z.array(imageView), ...pageFields }),
@@ -22,18 +35,38 @@ const listImages = defineTool({
   },
 });
 
-/** Exactly one source: a file on the NAS, or an existing VM. */
-function imageSource(args: { name: string; ds_file_path?: string; type?: (typeof IMAGE_TYPES)[number]; storages?: string[]; vm?: string }): CreateImageSpec {
-  const { name, ds_file_path, type, storages, vm } = args;
-  if (ds_file_path !== undefined && vm !== undefined) {
-    throw new OperationError('invalid_input', 'create_image takes either ds_file_path (a file on the NAS) or vm (an existing VM), not both', {
-      next: 'pass only one of ds_file_path and vm',
+interface SourceArgs {
+  name: string;
+  ds_file_path?: string;
+  type?: (typeof IMAGE_TYPES)[number];
+  storages?: string[];
+  url?: string;
+  format?: (typeof URL_IMAGE_FORMATS)[number];
+  region?: string;
+  vm?: string;
+}
+
+/** Exactly one source: a file on the NAS, a URL, or an existing VM. */
+function imageSource(args: SourceArgs): CreateImageSpec {
+  const { name, ds_file_path, type, storages, url, format, region, vm } = args;
+  const given = [ds_file_path === undefined ? [] : ['ds_file_path'], url === undefined ? [] : ['url'], vm === undefined ? [] : ['vm']].flat();
+  if (given.length > 1) {
+    throw new OperationError('invalid_input', `create_image takes one source: ds_file_path (a file on the NAS), url, or vm (an existing VM), not ${given.join(' and ')}`, {
+      next: 'pass only one of ds_file_path, url and vm',
     });
   }
   if (vm !== undefined) return { source: 'vm', name, vm };
+  if (url !== undefined) {
+    if (format === undefined) {
+      throw new OperationError('invalid_input', `create_image from a URL needs format: one of ${URL_IMAGE_FORMATS.join(', ')}`, {
+        next: 'pass format iso for an installer ISO, qcow2 for a disk image',
+      });
+    }
+    return { source: 'url', name, url, format, ...(region === undefined ? {} : { region }) };
+  }
   if (ds_file_path === undefined) {
-    throw new OperationError('invalid_input', 'create_image needs a source: ds_file_path (a file on the NAS) or vm (an existing VM)', {
-      next: 'pass ds_file_path with type (and storages), or vm',
+    throw new OperationError('invalid_input', 'create_image needs a source: ds_file_path (a file on the NAS), url, or vm (an existing VM)', {
+      next: 'pass ds_file_path with type (and storages), url with format (and region), or vm',
     });
   }
   if (type === undefined) {
@@ -44,12 +77,42 @@ function imageSource(args: { name: string; ds_file_path?: string; type?: (typeof
   return { source: 'file', name, ds_file_path, type, ...(storages === undefined ? {} : { storages }) };
 }
 
+const imageBuildResult = z.object({
+  status: z.enum(['started', 'done', 'failed', 'not_finished']),
+  message: z.string(),
+  /** DSM builds images in a task. */
+  task: taskView.optional(),
+  /** Backends whose images carry a status build without one: the image shows the progress. */
+  image: imageView.optional(),
+});
+
+/** The answer about an image being built or copied, after waiting for it when asked. */
+async function followImage(id: ImageId, what: string, wait: { wait: boolean; timeout_s: number }, ctx: ToolContext): Promise<z.input<typeof imageBuildResult>> {
+  if (!wait.wait) {
+    const image = await ctx.vmm.getImage(id, ctx);
+    return { status: 'started', message: `${what}: image ${image.name} (id ${id}) is ${image.status ?? 'being made'}. Follow it with get_image (wait: true).`, image: toImageView(image) };
+  }
+  const outcome: WaitOutcome<Image> = await ctx.vmm.waitForImage(id, waitFor(wait.timeout_s, ctx));
+  const image = toImageView(outcome.value);
+  if (!outcome.done) {
+    return { status: 'not_finished', message: `${what}: image ${image.name} (id ${id}) is still pending after ${wait.timeout_s} s. Call get_image with wait: true to keep waiting.`, image };
+  }
+  if (outcome.value.status === 'available') return { status: 'done', message: `${what}: image ${image.name} (id ${id}) is available.`, image };
+  return {
+    status: 'failed',
+    message: `${what}: image ${image.name} (id ${id}) ended ${outcome.value.status ?? 'unknown'}. Check the source (URL reachable, right format), delete the image with delete_image, and retry.`,
+    image,
+  };
+}
+
 const createImage = defineTool({
   name: 'create_image',
   title: 'Create an image',
   description:
-    'Create an image from a file on the NAS (ds_file_path, type, storages) or from a VM. Returns the task to follow with wait_task.',
+    'Create an image from a file on the NAS (ds_file_path, type, storages), from a URL (url, format, region) or from a VM. '
+    + 'Returns the task to follow with wait_task, or the new image (wait: true waits until it is available).',
   effect: 'write',
+  needs: ['create_image_from_file', 'create_image_from_url', 'create_image_from_vm'],
   input: z.object({
     name: newNameArgument.describe('Name of the new image.'),
     ds_file_path: z
@@ -58,7 +121,7 @@ const createImage = defineTool({
       .max(4096)
       .regex(ABSOLUTE_PATH, 'must be an absolute path on the NAS (starting with /), without control characters')
       .optional()
-      .describe('Absolute path on the NAS, e.g. "/datastore/ubuntu.img". Give this or vm.'),
+      .describe('Absolute path on the NAS, e.g. "/datastore/ubuntu.img". Give this, url or vm.'),
     type: z.enum(IMAGE_TYPES).optional().describe('Needed with ds_file_path.'),
     storages: z
       .array(storageArgument)
@@ -66,26 +129,95 @@ const createImage = defineTool({
       .max(16)
       .optional()
       .describe('Where to keep it (with ds_file_path). Default: the only storage.'),
+    url: z
+      .string()
+      .max(4096)
+      .regex(WEB_URL, 'must be an http, https or ftp URL without spaces or control characters')
+      .optional()
+      .describe('http(s) or ftp address the image is downloaded from.'),
+    format: z.enum(URL_IMAGE_FORMATS).optional().describe('Needed with url.'),
+    region: z.string().min(1).max(64).optional().describe('With url: where to keep it. Default: the target\'s region.'),
     vm: vmArgument.optional(),
+    wait: waitArgument('the image is available (url or vm on targets without tasks)', false),
+    timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S),
   }),
-  output: z.object({ status: z.literal('started'), message: z.string(), task: taskView }),
-  async run(args, ctx) {
+  output: imageBuildResult,
+  async run({ wait, timeout_s, ...args }, ctx) {
     const spec = imageSource(args);
     // Making an image reads the VM without changing it, so a protected VM may be the source.
     const from = spec.source === 'vm' ? `VM ${spec.vm}` : spec.source === 'url' ? `URL ${spec.url}` : `file ${spec.ds_file_path}`;
     await ctx.guard(undefined, `Creates image ${spec.name} from ${from}.`);
     const started = await ctx.vmm.createImage(spec, ctx);
-    if (!('task' in started)) {
-      throw new OperationError('protocol', `The backend started image ${spec.name} (id ${started.image_id}) without a task`, {
-        next: 'follow it with list_images',
-      });
-    }
+    if ('image_id' in started) return followImage(started.image_id, `Creating image ${spec.name}`, { wait, timeout_s }, ctx);
     const { task } = started;
     return {
       status: 'started' as const,
       message: `Creating image ${spec.name} runs as task ${task.id}. Follow it with wait_task, then see the image in list_images.`,
       task: toTaskView(task),
     };
+  },
+});
+
+const getImage = defineTool({
+  name: 'get_image',
+  title: 'Get an image',
+  description: 'One image: type, status, region or storages, size. wait: true waits while it is pending (being imported or copied).',
+  effect: 'read',
+  input: z.object({ image: imageArgument, wait: waitArgument('the image is no longer pending', false), timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S) }),
+  output: z.object({ status: z.enum(['ready', 'not_finished']), message: z.string(), image: imageView }),
+  async run({ image, wait, timeout_s }, ctx) {
+    const found = await ctx.vmm.getImage(image, ctx);
+    if (!wait || found.status !== 'pending') {
+      return { status: 'ready' as const, message: `Image ${found.name} (id ${found.id})${found.status === undefined ? '' : ` is ${found.status}`}.`, image: toImageView(found) };
+    }
+    const outcome = await ctx.vmm.waitForImage(found.id, waitFor(timeout_s, ctx));
+    const view = toImageView(outcome.value);
+    if (!outcome.done) {
+      return { status: 'not_finished' as const, message: `Image ${view.name} is still pending after ${timeout_s} s. Call get_image with wait: true again.`, image: view };
+    }
+    return { status: 'ready' as const, message: `Image ${view.name} (id ${view.id}) is ${outcome.value.status ?? 'ready'}.`, image: view };
+  },
+});
+
+const updateImage = defineTool({
+  name: 'update_image',
+  title: 'Rename or describe an image',
+  description: 'Rename an image (new_name) or change its description.',
+  effect: 'write',
+  needs: ['update_image'],
+  input: z.object({
+    image: imageArgument,
+    new_name: newNameArgument.optional(),
+    description: descriptionArgument.optional().describe('"" clears it.'),
+  }),
+  output: z.object({ status: z.literal('updated'), message: z.string(), image: imageView }),
+  async run({ image, new_name, description }, ctx) {
+    const target = await ctx.vmm.resolveImage(image, ctx);
+    const changed = [...(new_name === undefined ? [] : [`name "${target.name}" -> "${new_name}"`]), ...(description === undefined ? [] : ['description'])];
+    await ctx.guard(imageSubject(target), `Changes image ${target.name}: ${changed.join(', ') || 'nothing'}.`);
+    const updated = await ctx.vmm.updateImage(target.id, { new_name, description }, ctx);
+    return { status: 'updated' as const, message: `Image ${updated.name} changed: ${changed.join(', ')}.`, image: toImageView(updated) };
+  },
+});
+
+const copyImage = defineTool({
+  name: 'copy_image',
+  title: 'Copy an image',
+  description: 'Copy an image to another place (a LunaNode region, a Wakame-VDC destination); the copy is a new image. wait: true waits until it is available.',
+  effect: 'write',
+  needs: ['copy_image'],
+  input: z.object({
+    image: imageArgument,
+    destination: z.string().min(1).max(255).describe('Where the copy goes, e.g. a region such as "montreal".'),
+    wait: waitArgument('the copy is available', false),
+    timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S),
+  }),
+  output: imageBuildResult,
+  async run({ image, destination, wait, timeout_s }, ctx) {
+    const source = await ctx.vmm.resolveImage(image, ctx);
+    await ctx.guard(imageSubject(source), `Copies image ${source.name} to ${destination}, as a new image.`);
+    const copy = await ctx.vmm.copyImage(source.id, destination, ctx);
+    return followImage(copy.image_id, `Copying image ${source.name} to ${destination}`, { wait, timeout_s }, ctx);
   },
 });
 
@@ -109,4 +241,4 @@ const deleteImage = defineTool({
   },
 });
 
-export const IMAGE_TOOLS: readonly ToolDefinition[] = [listImages, createImage, deleteImage];
+export const IMAGE_TOOLS: readonly ToolDefinition[] = [listImages, getImage, createImage, updateImage, copyImage, deleteImage];

@@ -7,6 +7,7 @@ const listHosts = defineTool({
   title: 'List hosts',
   description: 'List hosts with status and free/total CPU threads and RAM (MiB).',
   effect: 'read',
+  needs: ['hosts'],
   input: z.object({}),
   output: z.object({ hosts: z.array(hostView) }),
   async run(_args, ctx) {
@@ -19,6 +20,7 @@ const listStorages = defineTool({
   title: 'List storages',
   description: 'List storages with status, host and size/used/free in GiB.',
   effect: 'read',
+  needs: ['storages'],
   input: z.object({}),
   output: z.object({ storages: z.array(storageView) }),
   async run(_args, ctx) {
@@ -31,6 +33,7 @@ const listNetworks = defineTool({
   title: 'List networks',
   description: 'List the virtual networks a VM NIC can attach to.',
   effect: 'read',
+  needs: ['networks'],
   input: z.object({}),
   output: z.object({ networks: z.array(networkView) }),
   async run(_args, ctx) {

@@ -18,6 +18,7 @@ import type { AuditEntry, AuditLog } from '../safety/audit.js';
 import type { Elicit } from '../safety/confirm-elicitation.js';
 import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
 import { isListed } from '../safety/policy.js';
+import type { Capability } from '../vmm/backend.js';
 import type { Progress } from '../vmm/operations.js';
 import type { ProceedDecision, TargetRuntime, ToolContext, ToolDefinition } from './define.js';
 import { describeTool } from './listing.js';
@@ -51,7 +52,9 @@ class GuardStop extends Error {
  */
 export function registerTools(server: McpServer, tools: readonly ToolDefinition[], services: ToolServices): void {
   const listed = new Map(
-    tools.filter((tool) => services.targets.some((target) => isListed(tool.effect, target.policy))).map((tool) => [tool.name, tool]),
+    tools
+      .filter((tool) => services.targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target)))
+      .map((tool) => [tool.name, tool]),
   );
   const targetNames = services.targets.map((target) => target.name);
   const listing = [...listed.values()].map((tool) => describeTool(tool, targetNames));
@@ -96,6 +99,11 @@ class ToolCall {
       this.audit(target.name, args, 'refused', text);
       return errorResult(text);
     }
+    try {
+      await this.requireCapability(target);
+    } catch (error) {
+      return this.failed(target.name, args, error);
+    }
     const ctx: ToolContext = {
       target,
       targets: services.targets,
@@ -125,6 +133,20 @@ class ToolCall {
       return errorResult(`${tool.name} ran, but its result did not match its outputSchema (a server bug): ${z.prettifyError(checked.error)}`);
     }
     return successResult(checked.data);
+  }
+
+  /** A tool needing what the target lacks is refused with the backend's explanation and the targets that can. */
+  private async requireCapability(target: TargetRuntime): Promise<void> {
+    const { needs } = this.tool;
+    if (needs.length === 0) return;
+    const capabilities = await target.vmm.capabilities({ signal: this.extra.signal });
+    if (needs.some((capability) => capabilities.has(capability))) return;
+    const missing = target.vmm.backend.unsupported(needs[0] as Capability);
+    const able = this.services.targets.filter((other) => other !== target && mayDo(this.tool, other)).map((other) => other.name);
+    throw new OperationError('unsupported', `${this.tool.name} is not available on target ${target.name}: ${missing.message}`, {
+      next: able.length > 0 ? `targets that can: ${able.join(', ')} (pass target)${missing.next === undefined ? '' : `; or ${missing.next}`}` : missing.next,
+      cause: missing,
+    });
   }
 
   private async guard(
@@ -186,6 +208,14 @@ class ToolCall {
       ...(error === undefined ? {} : { error }),
     });
   }
+}
+
+/** Whether the target may have what the tool needs, as far as is known before contacting it. */
+function mayDo(tool: ToolDefinition, target: TargetRuntime): boolean {
+  if (tool.needs.length === 0) return true;
+  const { backend } = target.vmm;
+  const offers = backend.offers ?? backend.capabilities;
+  return tool.needs.some((capability) => offers.has(capability));
 }
 
 function pickTarget(name: string | undefined, targets: readonly TargetRuntime[]): TargetRuntime {

@@ -12,6 +12,7 @@ const listTasks = defineTool({
   title: 'List background tasks',
   description: 'List background tasks (VM and image creation) with progress; a finished task is gone once its result was collected.',
   effect: 'read',
+  needs: ['tasks'],
   input: z.object({}),
   output: z.object({ tasks: z.array(taskView) }),
   async run(_args, ctx) {
@@ -24,6 +25,7 @@ const getTask = defineTool({
   title: 'Get a task',
   description: 'State and progress of one background task; vm_id or image_id name what it made.',
   effect: 'read',
+  needs: ['tasks'],
   input: z.object({ task_id: taskIdArgument }),
   output: z.object({ task: taskView }),
   async run({ task_id }, ctx) {
@@ -37,6 +39,7 @@ const waitTask = defineTool({
   description:
     'Wait until a background task finishes or timeout_s passes. Status "not_finished" is not an error: call again to wait more.',
   effect: 'read',
+  needs: ['tasks'],
   input: z.object({ task_id: taskIdArgument, timeout_s: timeoutArgument(WAIT_TASK_TIMEOUT_S) }),
   output: z.object({
     status: z.enum(['finished', 'not_finished']),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Vm, VmChanges } from '../vmm/model.js';
-import type { CreateVmOutcome, PowerOutcome } from '../vmm/operations.js';
+import type { CreateVmOutcome, OneStepOutcome, PowerOutcome } from '../vmm/operations.js';
 import {
   autorunArgument,
   descriptionArgument,
@@ -136,6 +136,22 @@ const shutdown = defineTool({
   },
 });
 
+const reboot = defineTool({
+  name: 'reboot',
+  title: 'Reboot a VM',
+  description: 'Restart a running VM. A stopped VM is refused: start it with power_on.',
+  effect: 'write',
+  needs: ['reboot'],
+  input: powerInput('the VM is running again'),
+  output: powerResult,
+  async run({ vm, wait, timeout_s }, ctx) {
+    const target = await ctx.vmm.getVm(vm, ctx);
+    await ctx.guard(vmSubject(target), `Restarts VM ${target.name}; its guest OS goes down and comes back.`);
+    const outcome = await ctx.vmm.reboot(target.id, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
+    return powerAnswer(outcome, { action: 'reboot', state: 'running', tool: 'reboot' }, { wait, timeout_s });
+  },
+});
+
 const powerOff = defineTool({
   name: 'power_off',
   title: 'Force a VM off',
@@ -155,7 +171,10 @@ const powerOff = defineTool({
 const creationResult = z.object({
   status: z.enum(['done', 'incomplete', 'started', 'not_finished']),
   message: z.string(),
-  task: taskView,
+  /** Absent on backends that create in one request, without a task. */
+  task: taskView.optional(),
+  /** The size a backend picked from vcpus and ram_mb (LunaNode's plan). */
+  plan: z.string().optional(),
   vm: vmBrief.optional(),
   remaining: z.array(z.string()),
   warnings: z.array(z.string()),
@@ -191,6 +210,24 @@ function creationAnswer(name: string, outcome: CreateVmOutcome, waited: { wait: 
   return { status: 'done', message: `VM ${name}${id} was created${outcome.vm === undefined ? '' : ` and is ${outcome.vm.status}`}.`, ...base };
 }
 
+function oneStepAnswer(name: string, outcome: OneStepOutcome, timeoutS: number): z.input<typeof creationResult> {
+  const plan = outcome.plan === undefined ? '' : ` on plan ${outcome.plan}`;
+  const base = {
+    ...(outcome.vm === undefined ? {} : { vm: toVmBrief(outcome.vm) }),
+    ...(outcome.plan === undefined ? {} : { plan: outcome.plan }),
+    remaining: [],
+    warnings: outcome.warnings,
+  };
+  if (!outcome.finished) {
+    return {
+      status: 'not_finished',
+      message: `VM ${name} (id ${outcome.vm_id}) was created${plan} but was not running after ${timeoutS} s${outcome.vm === undefined ? '' : ` (${outcome.vm.status})`}. Follow it with get_vm.`,
+      ...base,
+    };
+  }
+  return { status: 'done', message: `VM ${name} (id ${outcome.vm_id}) was created${plan} and is running.`, ...base };
+}
+
 const createVm = defineTool({
   name: 'create_vm',
   title: 'Create a VM from parts',
@@ -198,6 +235,7 @@ const createVm = defineTool({
     'Create a VM on a storage from disks (empty, or clones of disk images) and networks. '
     + 'vcpus/ram_mb are set after DSM created it, so they need wait. create_vm_from_image is simpler for one image.',
   effect: 'write',
+  needs: ['create_vm'],
   input: z.object({
     name: newNameArgument.describe('Name of the new VM.'),
     storage: storageArgument,
@@ -230,8 +268,10 @@ const createVmFromImage = defineTool({
   title: 'Create a VM from an image',
   description:
     'Create a VM from a disk image in one call: clone it, attach a network, set vcpus/ram_mb, optionally power on. '
-    + 'Waits up to timeout_s. storage and network default to the one obvious choice.',
+    + 'Waits up to timeout_s. storage and network default to the one obvious choice; '
+    + 'on targets that size VMs by plan (LunaNode) the cheapest plan with the vcpus and ram_mb is picked and named.',
   effect: 'write',
+  needs: ['create_vm', 'create_vm_from_image'],
   input: z.object({
     name: newNameArgument.describe('Name of the new VM.'),
     image: imageArgument,
@@ -246,6 +286,17 @@ const createVmFromImage = defineTool({
   output: creationResult,
   async run({ timeout_s, size_gb, ...spec }, ctx) {
     await ctx.guard(undefined, `Creates VM ${spec.name} from image ${spec.image}${spec.power_on ? ' and powers it on' : ''}.`);
+    if (!(await ctx.vmm.capabilities(ctx)).has('create_vm')) {
+      const { name, image, storage, network, vcpus, ram_mb } = spec;
+      const outcome = await ctx.vmm.createVmInOneStep(
+        { name, image, storage, network, vcpus, ram_mb, ...(size_gb === undefined ? {} : { disk_size_gb: size_gb }) },
+        { wait: waitFor(timeout_s, ctx) },
+        ctx,
+      );
+      // Such backends boot a new VM as part of creating it; power_on: false cannot keep it off.
+      if (!spec.power_on) outcome.warnings.push(`this target starts a new VM as it creates it; shut VM ${name} down with shutdown if it should be off`);
+      return oneStepAnswer(name, outcome, timeout_s);
+    }
     const outcome = await ctx.vmm.createVmFromImage(
       { ...spec, ...(size_gb === undefined ? {} : { disk_size_gb: size_gb }) },
       { wait: waitFor(timeout_s, ctx) },
@@ -318,6 +369,7 @@ export const VM_TOOLS: readonly ToolDefinition[] = [
   getVm,
   powerOn,
   shutdown,
+  reboot,
   createVm,
   createVmFromImage,
   updateVm,

@@ -74,6 +74,12 @@ export interface VmmBackend {
   readonly style: string;
   readonly capabilities: ReadonlySet<Capability>;
   /**
+   * What the backend may turn out to have, known before any contact: tools/list is answered from it
+   * (a DSM learns its `capabilities` only at discovery). Backends that know `capabilities` from
+   * construction may omit it.
+   */
+  readonly offers?: ReadonlySet<Capability>;
+  /**
    * For backends that learn what they can do on first contact (DSM discovery): after this resolves,
    * `style` and `capabilities` are exact. Backends that know them from construction may omit it.
    */

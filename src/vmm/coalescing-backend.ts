@@ -40,6 +40,10 @@ export class CoalescingBackend implements VmmBackend {
     return this.inner.capabilities;
   }
 
+  get offers(): ReadonlySet<Capability> | undefined {
+    return this.inner.offers;
+  }
+
   async prepare(ctx?: CallContext): Promise<void> {
     await this.inner.prepare?.(ctx);
   }

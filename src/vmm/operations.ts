@@ -32,6 +32,7 @@ import {
   checkChanges,
   defaultChoice,
 } from './provision.js';
+import { type OneStepOutcome, type OneStepSpec, createInOneStep } from './one-step-create.js';
 import { KINDS, resolveRef } from './resolve.js';
 import {
   DEFAULT_POLL_SCHEDULE,
@@ -44,6 +45,7 @@ import {
 export type { Page, PageRequest } from './listing.js';
 export type { Progress, WaitOptions, WaitOutcome } from './wait.js';
 export type { CreateImageSpec, CreateVmFromImageSpec, CreateVmOutcome, CreateVmSpec } from './provision.js';
+export type { OneStepOutcome, OneStepSpec } from './one-step-create.js';
 
 export interface VmFilter {
   /** A case-insensitive substring of the name, or a glob over the whole name when it has `*` or `?`. */
@@ -235,6 +237,12 @@ export class Vmm {
     ctx?: CallContext,
   ): Promise<CreateVmOutcome> {
     return createVmFromImage(this, spec, options, ctx);
+  }
+
+  /** On backends that create a VM from an image in one request (capability create_vm_from_image without create_vm). */
+  async createVmInOneStep(spec: OneStepSpec, options: { wait: WaitOptions }, ctx?: CallContext): Promise<OneStepOutcome> {
+    await this.requireCapability('create_vm_from_image', ctx);
+    return createInOneStep(this, spec, options.wait, ctx);
   }
 
   async listImages(page: PageRequest, ctx?: CallContext): Promise<Page<Image>> {

@@ -1,8 +1,8 @@
 import { OperationError } from '../../errors.js';
 import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
-import { COMPACT_APIS, CompactDsmBackend } from './compact.js';
+import { COMPACT_APIS, CompactDsmBackend, compactCapabilities } from './compact.js';
 import { OFFICIAL_APIS } from './backend-base.js';
-import { OfficialDsmBackend } from './official.js';
+import { OfficialDsmBackend, officialCapabilities } from './official.js';
 import { unsupported } from './unsupported.js';
 import type { DsmCaller } from './wire.js';
 import { abortable } from '../../vmm/wait.js';
@@ -35,6 +35,10 @@ export function createDsmBackend(client: DsmCaller): VmmBackend {
 
 const NO_CAPABILITIES: ReadonlySet<Capability> = new Set();
 
+/** Every API either family may list, so every capability a DSM may turn out to have. */
+const EVERY_DSM_API: ReadonlySet<string> = new Set([...Object.values(OFFICIAL_APIS), ...Object.values(COMPACT_APIS)]);
+const DSM_OFFERS: ReadonlySet<Capability> = new Set([...officialCapabilities(EVERY_DSM_API), ...compactCapabilities(EVERY_DSM_API)]);
+
 class DiscoveringDsmBackend implements VmmBackend {
   private readonly client: DsmCaller;
   private chosen: VmmBackend | undefined;
@@ -51,6 +55,10 @@ class DiscoveringDsmBackend implements VmmBackend {
   /** Empty until discovery ran: nothing is promised before we know what the box offers. */
   get capabilities(): ReadonlySet<Capability> {
     return this.chosen?.capabilities ?? NO_CAPABILITIES;
+  }
+
+  get offers(): ReadonlySet<Capability> {
+    return this.chosen?.capabilities ?? DSM_OFFERS;
   }
 
   async prepare(ctx?: CallContext): Promise<void> {
