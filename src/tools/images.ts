@@ -235,7 +235,9 @@ const deleteImage = defineTool({
   async run({ image }, ctx) {
     const target = await ctx.vmm.resolveImage(image, ctx);
     const where = target.storages.map((storage) => storage.name).join(', ') || 'no storage';
-    await ctx.guard(imageSubject(target), `Deletes ${target.type} image ${target.name} from ${where} permanently; this cannot be undone.`);
+    const how = ctx.vmm.backend.imageDeletion;
+    const consequence = how === undefined ? `Deletes ${target.type} image ${target.name} from ${where} permanently; this cannot be undone.` : `Deletes image ${target.name}: ${how}`;
+    await ctx.guard(imageSubject(target), consequence);
     const { deleted } = await ctx.vmm.deleteImage(target.id, ctx);
     return { status: 'deleted' as const, message: `Image ${deleted.name} (id ${deleted.id}) was deleted.`, deleted: { id: deleted.id, name: deleted.name } };
   },

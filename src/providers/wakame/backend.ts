@@ -62,6 +62,8 @@ const INSTEAD: Partial<Record<Capability, string>> = {
 
 export class WakameBackend implements VmmBackend {
   readonly style = WAKAME_STYLE;
+  readonly imageDeletion =
+    'a soft delete: dcmgr keeps the record with state deleted, and the image leaves list_images; no VM can be made from it afterwards, and this server cannot undo it.';
   readonly capabilities: ReadonlySet<Capability>;
   private readonly client: DcmgrClient;
   private readonly hypervisor: string | undefined;
