@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNT } from '../src/providers/wakame/simulator/index.js';
 import { errorText, structured, textOf } from './mcp-harness.js';
@@ -81,6 +82,19 @@ describe('Wakame-VDC through MCP', () => {
     expect(answer).toMatchObject({ status: 'done', image: { name: 'batch-golden', status: 'available' } });
     const listed = structured<{ images: Array<{ name: string; status?: string }> }>(await h.call('list_images', { target: 'vdc' }));
     expect(listed.images.map((image) => image.name).sort()).toEqual(['batch-golden', 'centos-7-minimal', 'debian-12-app', 'ubuntu-24.04-server']);
+  });
+
+  it('sends progress notifications while waiting for a new image', async () => {
+    h = await startProvidersHarness();
+    const progress: string[] = [];
+    const result = await h.client.callTool(
+      { name: 'create_image', arguments: { target: 'vdc', name: 'batch-golden', vm: 'batch-1', wait: true, timeout_s: 30 } },
+      undefined,
+      { onprogress: (note) => progress.push(note.message ?? '') },
+    );
+    expect(structured<{ status: string }>(result as CallToolResult).status).toBe('done');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toMatch(/batch-golden: available/);
   });
 
   it('renames and copies its own image; a public image of another account is refused', async () => {
