@@ -92,7 +92,7 @@ export const SettingsSchema = z
     }),
     url: dsmUrl()
       .optional()
-      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001' }),
+      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001 (lunanode: the API base, default https://dynamic.lunanode.com; wakame: dcmgr, e.g. http://dcmgr.example:9001)' }),
     username: text()
       .optional()
       .register(settingDocs, { env: 'VMM_USERNAME', flag: '--username', value: 'NAME', description: 'DSM account (an administrator: VMM needs one)' }),
@@ -111,6 +111,18 @@ export const SettingsSchema = z
     device_id: secretText()
       .optional()
       .register(settingDocs, { env: 'VMM_DEVICE_ID', secret: true, description: 'DSM device token ("trust this device") that skips the OTP' }),
+    api_id: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_API_ID', flag: '--api-id', value: 'ID', description: 'lunanode: the API ID of the key (16 characters)' }),
+    api_key: secretText()
+      .optional()
+      .register(settingDocs, { env: 'VMM_API_KEY', secret: true, description: 'lunanode: the 128-character API key; environment or file only, never a flag' }),
+    api_key_file: text()
+      .optional()
+      .register(settingDocs, { env: 'VMM_API_KEY_FILE', flag: '--api-key-file', value: 'FILE', path: true, description: 'lunanode: file holding the API key (instead of VMM_API_KEY)' }),
+    region: choice(['toronto', 'montreal', 'roubaix'] as const)
+      .optional()
+      .register(settingDocs, { env: 'VMM_REGION', flag: '--region', value: 'REGION', description: 'lunanode: default region for new images (toronto, montreal, roubaix)' }),
     ca_file: text()
       .optional()
       .register(settingDocs, { env: 'VMM_CA_FILE', flag: '--ca-file', value: 'FILE', path: true, description: 'PEM file of a CA to trust for the DSM certificate' }),
@@ -129,14 +141,14 @@ export const SettingsSchema = z
         env: 'VMM_WAKAME_ACCOUNT',
         flag: '--wakame-account',
         value: 'ID',
-        description: 'Wakame-VDC: the account to act as (X-VDC-Account-UUID, e.g. a-shpoolxx); required unless wakame_admin',
+        description: 'wakame: the Wakame-VDC account to act as (X-VDC-Account-UUID, e.g. a-shpoolxx); required unless wakame_admin',
       }),
     wakame_admin: boolean()
       .optional()
       .register(settingDocs, {
         env: 'VMM_WAKAME_ADMIN',
         flag: '--wakame-admin',
-        description: 'Wakame-VDC: send no account header, for dcmgr\'s unscoped administrator view of every account',
+        description: 'wakame: send no account header, for dcmgr\'s unscoped administrator view of every account',
       }),
     wakame_hypervisor: text()
       .optional()
@@ -144,7 +156,7 @@ export const SettingsSchema = z
         env: 'VMM_WAKAME_HYPERVISOR',
         flag: '--wakame-hypervisor',
         value: 'NAME',
-        description: 'Wakame-VDC: hypervisor of new instances (e.g. kvm); without it the target creates no VMs',
+        description: 'wakame: hypervisor of new instances (e.g. kvm); without it the target creates no VMs',
       }),
     read_only: boolean().register(settingDocs, {
       env: 'VMM_READ_ONLY',

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_API, type LunaNodeSimulatorHandle, startLunaNodeSimulator } from '../src/providers/lunanode/simulator/index.js';
+import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { TOOL_DEFINITIONS } from '../src/tools/index.js';
 import { leaks, simulatorSecrets, startServer, type ServerUnderTest } from './fault-harness.js';
 import { createRandom, fuzzArguments, fuzzSeed, type FuzzVocabulary, type JsonSchema } from './fuzz-inputs.js';
@@ -33,13 +37,29 @@ const WRITE_METHODS = new Set([
   'SYNO.Virtualization.Image Delete',
 ]);
 
+/** LunaNode endpoints that change something. */
+const LUNANODE_WRITES = new Set(['vm/start/', 'vm/stop/', 'vm/reboot/', 'vm/delete/', 'vm/rename/', 'vm/create/', 'vm/snapshot/', 'image/fetch/', 'image/rename/', 'image/replicate/', 'image/delete/']);
+
 let simulator: SimulatorHandle;
+let luna: LunaNodeSimulatorHandle;
 let server: ServerUnderTest;
 let schemas: Map<string, JsonSchema>;
 
+/** Two targets, a DSM (nas, the default) and a LunaNode (luna), so that every tool is listed. */
 beforeAll(async () => {
   simulator = await startSimulator({ powerSettleMs: 20, taskDurationMs: 50 });
-  server = await startServer(simulator);
+  luna = await startLunaNodeSimulator({ durations: { buildMs: 50, powerMs: 20, imageMs: 50 } });
+  const config = join(mkdtempSync(join(tmpdir(), 'vmm-fuzz-')), 'targets.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      targets: [
+        { name: 'nas', url: simulator.url, username: DEMO_USER.account, password_env: 'FUZZ_NAS_PASSWORD' },
+        { name: 'luna', type: 'lunanode', url: luna.url, api_id: DEMO_API.apiId, api_key_env: 'FUZZ_LUNA_KEY', region: 'toronto' },
+      ],
+    }),
+  );
+  server = await startServer(simulator, { VMM_CONFIG: config, FUZZ_NAS_PASSWORD: DEMO_USER.password, FUZZ_LUNA_KEY: DEMO_API.apiKey });
   const listed = await server.client.listTools();
   schemas = new Map(listed.tools.map((tool) => [tool.name, tool.inputSchema as JsonSchema]));
 });
@@ -47,12 +67,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await simulator?.close();
+  await luna?.close();
 });
 
 function vocabulary(sim: SimulatorHandle): FuzzVocabulary {
   const { state } = sim;
-  const vms = [...state.vms.values()].flatMap((vm) => [vm.name, vm.id]);
-  const images = [...state.images.values()].flatMap((image) => [image.name, image.id]);
+  const lunaVms = [...luna.state.vms.values()].flatMap((vm) => [vm.name, vm.vm_id]);
+  const lunaImages = [...luna.state.images.values()].map((image) => image.image_id);
+  const vms = [...[...state.vms.values()].flatMap((vm) => [vm.name, vm.id]), ...lunaVms];
+  const images = [...[...state.images.values()].flatMap((image) => [image.name, image.id]), ...lunaImages];
   const storages = [...state.storages.values()].map((storage) => storage.name);
   const networks = [...state.networks.values()].map((network) => network.name);
   const hosts = [...state.hosts.values()].map((host) => host.name);
@@ -68,8 +91,11 @@ function vocabulary(sim: SimulatorHandle): FuzzVocabulary {
       networks,
       host: hosts,
       task_id: tasks,
-      // The one configured target; a random word here would stop every call before it goes anywhere.
-      target: ['default'],
+      // The configured targets; a random word here would stop every call before it goes anywhere.
+      target: ['nas', 'luna'],
+      destination: ['montreal', 'roubaix'],
+      region: ['toronto', 'montreal'],
+      url: ['https://example.com/fuzz.qcow2'],
       confirm_token: ['not-a-real-token'],
       name: ['fuzz-made-vm'],
       new_name: ['fuzz-renamed'],
@@ -90,11 +116,13 @@ function asReceived(args: Record<string, unknown>): Record<string, unknown> {
   return wire;
 }
 
-function writesSince(sim: SimulatorHandle, from: number): string[] {
-  return sim.stats.requests
-    .slice(from)
+function writesSince(sim: SimulatorHandle, from: { dsm: number; luna: number }): string[] {
+  const dsm = sim.stats.requests
+    .slice(from.dsm)
     .map((request) => `${request.api} ${request.method}`)
     .filter((call) => WRITE_METHODS.has(call));
+  const lunaNode = luna.requests.slice(from.luna).map((request) => request.endpoint).filter((endpoint) => LUNANODE_WRITES.has(endpoint));
+  return [...dsm, ...lunaNode];
 }
 
 /** Why an error text would not help its reader, or undefined when it is clear. */
@@ -125,7 +153,7 @@ describe(`tool input fuzzing (FUZZ_SEED=${SEED})`, () => {
       for (let i = 0; i < CALLS_PER_TOOL; i++) {
         const args = fuzzArguments(random, schema as JsonSchema, vocabulary(simulator));
         const valid = tool.input.safeParse(asReceived(args)).success;
-        const from = simulator.stats.requests.length;
+        const from = { dsm: simulator.stats.requests.length, luna: luna.requests.length };
         const where = `call ${i} (${valid ? 'valid' : 'invalid'}) ${shorten(args)}`;
         try {
           const answer = await server.call(name, args);

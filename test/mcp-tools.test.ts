@@ -8,6 +8,7 @@ const CATALOG = {
   list_vms: 'read',
   get_vm: 'read',
   list_images: 'read',
+  get_image: 'read',
   list_hosts: 'read',
   list_storages: 'read',
   list_networks: 'read',
@@ -16,15 +17,21 @@ const CATALOG = {
   wait_task: 'read',
   power_on: 'write',
   shutdown: 'write',
+  reboot: 'write',
   create_vm: 'write',
   create_vm_from_image: 'write',
   update_vm: 'write',
   create_image: 'write',
+  update_image: 'write',
+  copy_image: 'write',
   power_off: 'destructive',
   delete_vm: 'destructive',
   delete_image: 'destructive',
   list_targets: 'read',
 } as const;
+
+/** Tools no DSM can do (LunaNode and Wakame-VDC can): a server with only DSM targets does not list them. */
+const NOT_ON_DSM = ['reboot', 'update_image', 'copy_image'];
 
 type VmRowShape = [name: string, status: string, vcpus: number, ram_mb: number, host: string | null];
 interface ListVms { columns: string[]; vms: VmRowShape[]; total: number; limit: number; offset: number; next_offset: number | null }
@@ -58,7 +65,8 @@ describe('tool catalog', () => {
     const h = await open();
     const { tools } = await h.client.listTools();
     expect(Object.fromEntries(TOOL_DEFINITIONS.map((tool) => [tool.name, tool.effect]))).toEqual(CATALOG);
-    expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(CATALOG).sort());
+    expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(CATALOG).filter((name) => !NOT_ON_DSM.includes(name)).sort());
+    expect(Object.keys(CATALOG).length).toBeLessThanOrEqual(24);
     for (const tool of tools) {
       const effect = CATALOG[tool.name as keyof typeof CATALOG];
       expect(tool.annotations, tool.name).toEqual(annotationsFor(effect));
@@ -91,10 +99,11 @@ describe('tool catalog', () => {
     expect(text).toContain('nas');
   });
 
-  it('keeps tools/list under 16 KB on the wire: no $schema, and output schemas that give the shape without the boilerplate', async () => {
+  it('keeps tools/list under 17 KB on the wire: no $schema, and output schemas that give the shape without the boilerplate', async () => {
     const h = await open();
     const { tools } = await h.client.listTools();
-    expect(h.lastResponseBytes()).toBeLessThan(16_000);
+    // 16 KB held the 19 tools of one provider; get_image and create_image from a URL cost about 0.7 KB more.
+    expect(h.lastResponseBytes()).toBeLessThan(17_000);
     const listing = JSON.stringify(tools);
     expect(listing).not.toContain('$schema');
     const getVm = tools.find((tool) => tool.name === 'get_vm');

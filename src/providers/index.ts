@@ -1,4 +1,5 @@
 import type { ProviderDefinition } from './provider.js';
+import { lunanode } from './lunanode/provider.js';
 import { synology } from './synology/provider.js';
 import { wakame } from './wakame/provider.js';
 
@@ -8,6 +9,7 @@ import { wakame } from './wakame/provider.js';
  */
 export const PROVIDERS = [
   synology,
+  lunanode,
   wakame,
 ] as const satisfies ReadonlyArray<ProviderDefinition<unknown>>;
 

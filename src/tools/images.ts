@@ -16,7 +16,7 @@ import {
 import { CONFIRMATION_NOTE, defineTool, type ToolContext, type ToolDefinition } from './define.js';
 import { waitFor } from './waiting.js';
 import { imageSubject } from './subjects.js';
-import { imageView, pageFields, pageInfo, taskView, toImageView, toTaskView } from './views.js';
+import { imageBrief, imageView, pageFields, pageInfo, taskView, toImageBrief, toImageView, toTaskView } from './views.js';
 
 const ABSOLUTE_PATH = /^\/[^\u0000-\u001f\u007f-\u009f]*$/;
 const IMAGE_WAIT_TIMEOUT_S = 600;
@@ -83,17 +83,17 @@ const imageBuildResult = z.object({
   /** DSM builds images in a task. */
   task: taskView.optional(),
   /** Backends whose images carry a status build without one: the image shows the progress. */
-  image: imageView.optional(),
+  image: imageBrief.optional(),
 });
 
 /** The answer about an image being built or copied, after waiting for it when asked. */
 async function followImage(id: ImageId, what: string, wait: { wait: boolean; timeout_s: number }, ctx: ToolContext): Promise<z.input<typeof imageBuildResult>> {
   if (!wait.wait) {
     const image = await ctx.vmm.getImage(id, ctx);
-    return { status: 'started', message: `${what}: image ${image.name} (id ${id}) is ${image.status ?? 'being made'}. Follow it with get_image (wait: true).`, image: toImageView(image) };
+    return { status: 'started', message: `${what}: image ${image.name} (id ${id}) is ${image.status ?? 'being made'}. Follow it with get_image (wait: true).`, image: toImageBrief(image) };
   }
   const outcome: WaitOutcome<Image> = await ctx.vmm.waitForImage(id, waitFor(wait.timeout_s, ctx));
-  const image = toImageView(outcome.value);
+  const image = toImageBrief(outcome.value);
   if (!outcome.done) {
     return { status: 'not_finished', message: `${what}: image ${image.name} (id ${id}) is still pending after ${wait.timeout_s} s. Call get_image with wait: true to keep waiting.`, image };
   }
@@ -109,8 +109,8 @@ const createImage = defineTool({
   name: 'create_image',
   title: 'Create an image',
   description:
-    'Create an image from a file on the NAS (ds_file_path, type, storages), from a URL (url, format, region) or from a VM. '
-    + 'Returns the task to follow with wait_task, or the new image (wait: true waits until it is available).',
+    'Create an image from a file on the NAS (ds_file_path, type, storages), a URL (url, format, region) or a VM. '
+    + 'Answers a task for wait_task, or the image (wait: true waits for it).',
   effect: 'write',
   needs: ['create_image_from_file', 'create_image_from_url', 'create_image_from_vm'],
   input: z.object({
@@ -121,7 +121,7 @@ const createImage = defineTool({
       .max(4096)
       .regex(ABSOLUTE_PATH, 'must be an absolute path on the NAS (starting with /), without control characters')
       .optional()
-      .describe('Absolute path on the NAS, e.g. "/datastore/ubuntu.img". Give this, url or vm.'),
+      .describe('Absolute path on the NAS, e.g. "/datastore/ubuntu.img".'),
     type: z.enum(IMAGE_TYPES).optional().describe('Needed with ds_file_path.'),
     storages: z
       .array(storageArgument)
@@ -133,16 +133,15 @@ const createImage = defineTool({
       .string()
       .max(4096)
       .regex(WEB_URL, 'must be an http, https or ftp URL without spaces or control characters')
-      .optional()
-      .describe('http(s) or ftp address the image is downloaded from.'),
+      .optional(),
     format: z.enum(URL_IMAGE_FORMATS).optional().describe('Needed with url.'),
-    region: z.string().min(1).max(64).optional().describe('With url: where to keep it. Default: the target\'s region.'),
+    region: z.string().min(1).max(64).optional().describe("With url. Default: the target's region."),
     vm: vmArgument.optional(),
-    wait: waitArgument('the image is available (url or vm on targets without tasks)', false),
-    timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S),
+    wait: waitArgument('the image is available (targets without tasks)', false),
   }),
   output: imageBuildResult,
-  async run({ wait, timeout_s, ...args }, ctx) {
+  async run({ wait, ...args }, ctx) {
+    const timeout_s = IMAGE_WAIT_TIMEOUT_S;
     const spec = imageSource(args);
     // Making an image reads the VM without changing it, so a protected VM may be the source.
     const from = spec.source === 'vm' ? `VM ${spec.vm}` : spec.source === 'url' ? `URL ${spec.url}` : `file ${spec.ds_file_path}`;
@@ -161,21 +160,17 @@ const createImage = defineTool({
 const getImage = defineTool({
   name: 'get_image',
   title: 'Get an image',
-  description: 'One image: type, status, region or storages, size. wait: true waits while it is pending (being imported or copied).',
+  description: 'One image with its status; wait: true waits while it is pending (being imported or copied).',
   effect: 'read',
-  input: z.object({ image: imageArgument, wait: waitArgument('the image is no longer pending', false), timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S) }),
-  output: z.object({ status: z.enum(['ready', 'not_finished']), message: z.string(), image: imageView }),
-  async run({ image, wait, timeout_s }, ctx) {
+  input: z.object({ image: imageArgument, wait: waitArgument('it is not pending', false) }),
+  output: z.object({ message: z.string(), image: imageView }),
+  async run({ image, wait }, ctx) {
     const found = await ctx.vmm.getImage(image, ctx);
-    if (!wait || found.status !== 'pending') {
-      return { status: 'ready' as const, message: `Image ${found.name} (id ${found.id})${found.status === undefined ? '' : ` is ${found.status}`}.`, image: toImageView(found) };
-    }
-    const outcome = await ctx.vmm.waitForImage(found.id, waitFor(timeout_s, ctx));
+    if (!wait || found.status !== 'pending') return { message: `Image ${found.name}${found.status === undefined ? '' : ` is ${found.status}`}.`, image: toImageView(found) };
+    const outcome = await ctx.vmm.waitForImage(found.id, waitFor(IMAGE_WAIT_TIMEOUT_S, ctx));
     const view = toImageView(outcome.value);
-    if (!outcome.done) {
-      return { status: 'not_finished' as const, message: `Image ${view.name} is still pending after ${timeout_s} s. Call get_image with wait: true again.`, image: view };
-    }
-    return { status: 'ready' as const, message: `Image ${view.name} (id ${view.id}) is ${outcome.value.status ?? 'ready'}.`, image: view };
+    const still = outcome.done ? `is ${outcome.value.status ?? 'ready'}` : `is still pending after ${IMAGE_WAIT_TIMEOUT_S} s; call again to wait more`;
+    return { message: `Image ${view.name} ${still}.`, image: view };
   },
 });
 
@@ -190,13 +185,13 @@ const updateImage = defineTool({
     new_name: newNameArgument.optional(),
     description: descriptionArgument.optional().describe('"" clears it.'),
   }),
-  output: z.object({ status: z.literal('updated'), message: z.string(), image: imageView }),
+  output: z.object({ status: z.literal('updated'), message: z.string(), image: imageBrief }),
   async run({ image, new_name, description }, ctx) {
     const target = await ctx.vmm.resolveImage(image, ctx);
     const changed = [...(new_name === undefined ? [] : [`name "${target.name}" -> "${new_name}"`]), ...(description === undefined ? [] : ['description'])];
     await ctx.guard(imageSubject(target), `Changes image ${target.name}: ${changed.join(', ') || 'nothing'}.`);
     const updated = await ctx.vmm.updateImage(target.id, { new_name, description }, ctx);
-    return { status: 'updated' as const, message: `Image ${updated.name} changed: ${changed.join(', ')}.`, image: toImageView(updated) };
+    return { status: 'updated' as const, message: `Image ${updated.name} changed: ${changed.join(', ')}.`, image: toImageBrief(updated) };
   },
 });
 

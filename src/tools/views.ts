@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Page } from '../vmm/operations.js';
-import { IMAGE_STATUSES, type Host, type Image, type Network, type Storage, type Task, type Vm, type VmSummary } from '../vmm/model.js';
+import type { Host, Image, Network, Storage, Task, Vm, VmSummary } from '../vmm/model.js';
 
 /**
  * What tools and resources show of the model, and the schemas that describe it. Sizes are for people:
@@ -78,7 +78,7 @@ export const imageView = z.object({
   id: z.string(),
   name: z.string(),
   type: z.string(),
-  status: z.enum(IMAGE_STATUSES).optional(),
+  status: z.string().optional(),
   region: z.string().optional(),
   size_gb: z.number().optional(),
   storages: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),
@@ -93,6 +93,18 @@ export function toImageView(image: Image): z.infer<typeof imageView> {
     ...(image.region === undefined ? {} : { region: image.region }),
     ...(image.size_mb === undefined ? {} : { size_gb: gib(image.size_mb) }),
     storages: image.storages.map((storage) => ({ id: storage.id, name: storage.name, status: storage.status })),
+  };
+}
+
+/** An image being built or copied: what it is called, where, and how far along (pending, available, failed). */
+export const imageBrief = z.object({ id: z.string(), name: z.string(), status: z.string().optional(), region: z.string().optional() });
+
+export function toImageBrief(image: Image): z.infer<typeof imageBrief> {
+  return {
+    id: image.id,
+    name: image.name,
+    ...(image.status === undefined ? {} : { status: image.status }),
+    ...(image.region === undefined ? {} : { region: image.region }),
   };
 }
 

@@ -268,8 +268,7 @@ const createVmFromImage = defineTool({
   title: 'Create a VM from an image',
   description:
     'Create a VM from a disk image in one call: clone it, attach a network, set vcpus/ram_mb, optionally power on. '
-    + 'Waits up to timeout_s. storage and network default to the one obvious choice; '
-    + 'on targets that size VMs by plan (LunaNode) the cheapest plan with the vcpus and ram_mb is picked and named.',
+    + 'Waits up to timeout_s. storage and network default to the one obvious choice (LunaNode: the cheapest fitting plan).',
   effect: 'write',
   needs: ['create_vm', 'create_vm_from_image'],
   input: z.object({

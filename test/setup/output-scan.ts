@@ -4,6 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { afterAll, expect } from 'vitest';
+import { DEMO_API } from '../../src/providers/lunanode/simulator/index.js';
 import { DEMO_USER } from '../../src/providers/synology/simulator/index.js';
 import { leaks } from '../fault-harness.js';
 
@@ -16,7 +17,8 @@ import { leaks } from '../fault-harness.js';
  * - stdout and stderr of every child process (built servers and the CLI).
  * The credentials are whatever crossed an HTTP server in this process (the simulators, the wire taps):
  * passwords, OTP codes and device ids sent to log in, and the sids, SynoTokens and device tokens DSM
- * answered with; and the credentials handed to child processes in their environment.
+ * answered with; LunaNode's signatures and partial keys (and the simulator's demo key); and the
+ * credentials handed to child processes in their environment.
  *
  * Two outputs print a credential by design and are left out: `vmm-mcp simulator` prints the demo
  * account's password on stdout for the person who started it, and `--http` prints the bearer token it
@@ -24,15 +26,15 @@ import { leaks } from '../fault-harness.js';
  */
 
 const outputs: string[] = [];
-const secrets = new Set<string>([DEMO_USER.password]);
+const secrets = new Set<string>([DEMO_USER.password, DEMO_API.apiKey, DEMO_API.apiKey.slice(0, 64)]);
 
 /** Shorter values (flags, short test codes like "123456") would match by chance. */
 function addSecret(value: string | null | undefined): void {
   if (value !== null && value !== undefined && value.length >= 8) secrets.add(value);
 }
 
-const SECRET_PARAMS = ['passwd', 'otp_code', 'device_id', '_sid', 'SynoToken'];
-const SECRET_ENV = ['VMM_PASSWORD', 'VMM_OTP_SECRET', 'VMM_DEVICE_ID', 'VMM_HTTP_TOKEN'];
+const SECRET_PARAMS = ['passwd', 'otp_code', 'device_id', '_sid', 'SynoToken', 'signature'];
+const SECRET_ENV = ['VMM_PASSWORD', 'VMM_OTP_SECRET', 'VMM_DEVICE_ID', 'VMM_HTTP_TOKEN', 'VMM_API_KEY'];
 const SECRET_ANSWER_KEYS = ['sid', 'synotoken', 'did', 'token'];
 
 function recordClientMessages(): void {
@@ -101,12 +103,24 @@ function collectHttpCredentials(): void {
       const query = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams;
       const form = new URLSearchParams(Buffer.concat(bodies.get(request) ?? []).toString('utf8'));
       for (const key of SECRET_PARAMS) for (const params of [query, form]) addSecret(params.get(key));
+      collectLunaNodeKey(form.get('req'));
       addSecret(request.headers['x-syno-token'] as string | undefined);
       const isLogin = (query.get('api') ?? form.get('api')) === 'SYNO.API.Auth';
       if (isLogin && (typeof args[0] === 'string' || Buffer.isBuffer(args[0]))) collectLoginSecrets(String(args[0]));
     }
     return end.apply(this, args as Parameters<typeof end>);
   } as typeof end;
+}
+
+/** The partial key inside a LunaNode request's `req` JSON. */
+function collectLunaNodeKey(req: string | null): void {
+  if (req === null) return;
+  try {
+    const fields = JSON.parse(req) as { api_partialkey?: unknown };
+    if (typeof fields.api_partialkey === 'string') addSecret(fields.api_partialkey);
+  } catch {
+    // Not LunaNode's req (or a deliberately broken one): nothing to collect.
+  }
 }
 
 /** A login's sid, SynoToken and device token, or the token of a 2-step refusal. */

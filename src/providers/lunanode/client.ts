@@ -1,0 +1,166 @@
+import { OperationError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { delayOrAbort } from '../../abort.js';
+import { forgetSecret, registerSecret } from '../../safety/redact.js';
+import { READ_BEFORE_RETRY, refusal } from './failures.js';
+import { endpointOf, partialKeyOf, signRequest } from './signature.js';
+
+/**
+ * The LunaNode API client: `POST {base}/api/{category}/{action}/` with the form fields `req` (JSON of
+ * string values plus api_id and api_partialkey), `nonce` (Unix seconds) and `signature`. Reads are
+ * retried on network errors and 5xx with backoff; writes never are (LunaNode has no idempotency key).
+ */
+
+export const LUNANODE_URL = 'https://dynamic.lunanode.com';
+
+export interface LunaNodeClientOptions {
+  /** API base; LUNANODE_URL unless a simulator stands in. */
+  url: string;
+  apiId: string;
+  /** The full 128-character key: it signs, and only its first 64 characters are ever sent. */
+  apiKey: string;
+  timeoutMs: number;
+  /** Default region for calls that need one. */
+  region?: string;
+  logger?: Logger;
+  /** Retries of a read after the first try (default 2), and the first pause (default 200 ms, doubling). */
+  readRetries?: number;
+  retryPauseMs?: number;
+  /** Unix time in ms, for the nonce (tests shift it). */
+  now?: () => number;
+}
+
+export type LunaNodeParams = Readonly<Record<string, string | number | undefined>>;
+export type LunaNodeAnswer = Record<string, unknown>;
+
+export class LunaNodeClient {
+  readonly origin: string;
+  readonly region: string | undefined;
+  private readonly options: LunaNodeClientOptions;
+  private closed = false;
+
+  constructor(options: LunaNodeClientOptions) {
+    this.options = options;
+    this.origin = new URL(options.url).origin;
+    this.region = options.region;
+  }
+
+  async call(category: string, action: string, params: LunaNodeParams, options: { kind: 'read' | 'write'; signal?: AbortSignal }): Promise<LunaNodeAnswer> {
+    const endpoint = endpointOf(category, action);
+    if (this.closed) throw new OperationError('cancelled', `${endpoint} was not sent: the LunaNode client is closed.`);
+    const retries = options.kind === 'read' ? (this.options.readRetries ?? 2) : 0;
+    let pause = this.options.retryPauseMs ?? 200;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send(endpoint, params, options);
+      } catch (error) {
+        if (!(error instanceof Retryable) || attempt >= retries) throw error instanceof Retryable ? error.failure : error;
+        this.options.logger?.debug(`LunaNode ${endpoint} failed (${error.failure.message}); retrying in ${pause} ms`);
+        await delayOrAbort(pause, options.signal, () => new OperationError('cancelled', `${endpoint} was cancelled.`));
+        pause *= 2;
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  private async send(endpoint: string, params: LunaNodeParams, options: { kind: 'read' | 'write'; signal?: AbortSignal }): Promise<LunaNodeAnswer> {
+    const { apiId, apiKey } = this.options;
+    const fields: Record<string, string> = {};
+    for (const [key, value] of Object.entries(params)) if (value !== undefined) fields[key] = String(value);
+    const req = JSON.stringify({ ...fields, api_id: apiId, api_partialkey: partialKeyOf(apiKey) });
+    const nonce = String(Math.floor((this.options.now ?? Date.now)() / 1000));
+    const signature = signRequest(apiKey, endpoint, req, nonce);
+    // A signature is good for this request only; it is masked while the request can produce output.
+    registerSecret(signature);
+    const write = options.kind === 'write';
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.url.replace(/\/+$/, '')}/api/${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ req, signature, nonce }).toString(),
+        signal,
+      });
+      const text = await response.text();
+      if (response.status >= 500) throw this.transient(endpoint, `HTTP ${response.status}`, write, true);
+      return this.parse(endpoint, response.status, text, write);
+    } catch (error) {
+      if (error instanceof OperationError || error instanceof Retryable) throw error;
+      if (options.signal?.aborted === true) throw cancelledError(endpoint, write);
+      if (timeout.aborted) throw this.transient(endpoint, `no answer within ${this.options.timeoutMs} ms`, write, true, 'timeout');
+      throw this.transient(endpoint, describeNetworkError(error), write, !notDelivered(error));
+    } finally {
+      forgetSecret(signature);
+    }
+  }
+
+  private parse(endpoint: string, status: number, text: string, write: boolean): LunaNodeAnswer {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      answer = undefined;
+    }
+    if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+      const maybe = write ? ' The change may or may not have happened.' : '';
+      throw new OperationError('protocol', `LunaNode at ${this.origin} answered ${endpoint} with HTTP ${status} and something that is not its JSON API.${maybe}`, {
+        next: write ? READ_BEFORE_RETRY : "check the target's url (the API base, https://dynamic.lunanode.com)",
+        outcomeUnknown: write,
+      });
+    }
+    const envelope = answer as LunaNodeAnswer;
+    if (envelope.success === 'yes') return envelope;
+    const error = typeof envelope.error === 'string' ? envelope.error : 'no error text';
+    throw refusal(error, { endpoint, ...(this.region === undefined ? {} : { region: this.region }) });
+  }
+
+  /** A failure that a read may retry; a write reports it, and whether LunaNode may have done it. */
+  private transient(endpoint: string, message: string, write: boolean, maybeDelivered: boolean, kind: 'transport' | 'timeout' = 'transport'): Retryable {
+    const unknown = write && maybeDelivered;
+    const failure = new OperationError(
+      kind,
+      unknown
+        ? `${endpoint} failed in transit (${message}). The change may or may not have happened.`
+        : `${endpoint} failed: no answer from LunaNode at ${this.origin} (${message}).${write ? ' Nothing was sent.' : ''}`,
+      { outcomeUnknown: unknown, next: unknown ? READ_BEFORE_RETRY : "LunaNode may be busy or unreachable: try again in a moment, or check the target's url" },
+    );
+    return new Retryable(failure);
+  }
+}
+
+/** Carries a failure that a read may try again; never leaves this module. */
+class Retryable extends Error {
+  constructor(readonly failure: OperationError) {
+    super(failure.message);
+  }
+}
+
+function cancelledError(endpoint: string, write: boolean): OperationError {
+  if (!write) return new OperationError('cancelled', `${endpoint} was cancelled.`);
+  return new OperationError('cancelled', `${endpoint} was cancelled while LunaNode was handling it: the change may or may not have happened.`, {
+    outcomeUnknown: true,
+    next: READ_BEFORE_RETRY,
+  });
+}
+
+const NOT_DELIVERED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function codeOf(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function notDelivered(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && NOT_DELIVERED_CODES.has(code);
+}
+
+function describeNetworkError(error: unknown): string {
+  return codeOf(error) ?? (error instanceof Error ? error.message : String(error));
+}
