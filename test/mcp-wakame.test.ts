@@ -6,9 +6,9 @@ import { startProvidersHarness, type ProvidersHarness } from './providers-harnes
 
 /**
  * The agent jobs on a Wakame-VDC target, through the SDK client, on a server that also has a Synology
- * target: list, provision from an image, power cycle, rename, image from a VM with a wait, image
- * rename/copy, deletes with confirmation; read-only and protect on the Wakame target; nothing of the
- * other target changes.
+ * and a LunaNode target: list, provision from an image, power cycle, rename, image from a VM with a
+ * wait, image rename/copy, deletes with confirmation; read-only and protect on the Wakame target;
+ * nothing of the other targets changes.
  */
 
 interface ListVms { columns: string[]; vms: unknown[][]; total: number }
@@ -38,6 +38,7 @@ describe('Wakame-VDC through MCP', () => {
     expect(nas.length).toBeGreaterThan(0);
     expect(nas.map((vm) => vm.name)).not.toContain('web-1');
     expect(h.sims.vdc.stats.requests.every((request) => request.account === DEMO_ACCOUNT)).toBe(true);
+    expect(h.sims.luna.requests).toEqual([]);
   });
 
   it('provisions a VM from a public image and waits until it runs', async () => {
@@ -77,7 +78,7 @@ describe('Wakame-VDC through MCP', () => {
     const running = errorText(await h.call('create_image', { target: 'vdc', name: 'snap', vm: 'web-1' }));
     expect(running).toMatch(/power it off first/);
     const answer = structured<{ status: string; image: { name: string; status: string } }>(
-      await h.call('create_image', { target: 'vdc', name: 'batch-golden', vm: 'batch-1', wait: true, timeout_s: 30 }),
+      await h.call('create_image', { target: 'vdc', name: 'batch-golden', vm: 'batch-1', wait: true }),
     );
     expect(answer).toMatchObject({ status: 'done', image: { name: 'batch-golden', status: 'available' } });
     const listed = structured<{ images: Array<{ name: string; status?: string }> }>(await h.call('list_images', { target: 'vdc' }));
@@ -88,7 +89,7 @@ describe('Wakame-VDC through MCP', () => {
     h = await startProvidersHarness();
     const progress: string[] = [];
     const result = await h.client.callTool(
-      { name: 'create_image', arguments: { target: 'vdc', name: 'batch-golden', vm: 'batch-1', wait: true, timeout_s: 30 } },
+      { name: 'create_image', arguments: { target: 'vdc', name: 'batch-golden', vm: 'batch-1', wait: true } },
       undefined,
       { onprogress: (note) => progress.push(note.message ?? '') },
     );
@@ -133,6 +134,29 @@ describe('Wakame-VDC through MCP', () => {
     const disabled = errorText(await h.call('list_vms', { target: 'vdc' }));
     expect(disabled).toMatch(/error 104 \(DisabledAccount: The account is disabled in Wakame-VDC\.\)/);
     expect(disabled).toMatch(/Next: Ask the Wakame-VDC administrator to enable the account/);
+  });
+});
+
+describe('three providers behind one server', () => {
+  it('lists every target with its API style, and the VMs of each', async () => {
+    h = await startProvidersHarness();
+    const targets = structured<{ targets: Array<{ name: string; reachable: boolean; api_style?: string }> }>(await h.call('list_targets'));
+    expect(targets.targets.map((target) => [target.name, target.reachable, target.api_style])).toEqual([
+      ['nas', true, 'dsm-official'], ['luna', true, expect.any(String)], ['vdc', true, 'wakame-dcmgr-12.03'],
+    ]);
+    for (const target of ['nas', 'luna', 'vdc']) {
+      const page = structured<ListVms>(await h.call('list_vms', { target }));
+      expect(page.total, target).toBeGreaterThan(0);
+    }
+  });
+
+  it('a tool one target cannot do names the targets that can', async () => {
+    h = await startProvidersHarness();
+    const text = errorText(await h.call('list_tasks', { target: 'vdc' }));
+    expect(text).toMatch(/Wakame-VDC/);
+    expect(text).toMatch(/nas/);
+    const reboot = errorText(await h.call('reboot', { target: 'nas', vm: 'web-01' }));
+    expect(reboot).toMatch(/vdc/);
   });
 });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../src/log.js';
 import { providerOf } from '../src/providers/index.js';
+import { DEMO_API, startLunaNodeSimulator, type LunaNodeSimulatorHandle } from '../src/providers/lunanode/simulator/index.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { DEMO_ACCOUNT, startWakameSimulator, type WakameSimulatorHandle } from '../src/providers/wakame/simulator/index.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
@@ -22,6 +23,7 @@ import { recordOutput } from './setup/output-scan.js';
 
 export interface ProviderTargets {
   nas: SimulatorHandle;
+  luna: LunaNodeSimulatorHandle;
   vdc: WakameSimulatorHandle;
 }
 
@@ -42,9 +44,11 @@ export async function startProvidersHarness(policies: Partial<Record<keyof Provi
     recordOutput(line);
   });
   const nas = await startSimulator({ powerSettleMs: 40, taskDurationMs: 80 });
+  const luna = await startLunaNodeSimulator({ durations: { buildMs: 40, powerMs: 40, imageMs: 50 } });
   const vdc = await startWakameSimulator({ timings: { stepMs: 25, imageStepMs: 50 } });
   const connections: Array<[keyof ProviderTargets, string, unknown]> = [
     ['nas', 'synology', { url: nas.url, username: DEMO_USER.account, password: DEMO_USER.password, timeoutMs: 10_000, tls: {} }],
+    ['luna', 'lunanode', { url: luna.url, apiId: DEMO_API.apiId, apiKey: DEMO_API.apiKey, region: 'toronto', timeoutMs: 10_000 }],
     ['vdc', 'wakame', { url: vdc.url, account: DEMO_ACCOUNT, admin: false, hypervisor: 'kvm', timeoutMs: 10_000, tls: {} }],
   ];
   const targets: TargetRuntime[] = connections.map(([name, type, connection]) => {
@@ -61,7 +65,7 @@ export async function startProvidersHarness(policies: Partial<Record<keyof Provi
   return {
     client,
     server,
-    sims: { nas, vdc },
+    sims: { nas, luna, vdc },
     logLines,
     auditEntries: () =>
       existsSync(auditPath)
@@ -73,6 +77,7 @@ export async function startProvidersHarness(policies: Partial<Record<keyof Provi
       await server.close();
       for (const target of targets) await target.vmm.close();
       await nas.close();
+      await luna.close();
       await vdc.close();
       if (existsSync(auditPath)) recordOutput(readFileSync(auditPath, 'utf8'));
     },
