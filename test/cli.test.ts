@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { SETTINGS_TABLE } from '../src/config.js';
+import { LunaNodeBackend } from '../src/providers/lunanode/backend.js';
+import { LunaNodeClient } from '../src/providers/lunanode/client.js';
 import { finished, runCli, spawnCli, StdoutLines } from './cli-harness.js';
 
 const REAL = { VMM_URL: 'https://nas.local:5001', VMM_USERNAME: 'ops', VMM_PASSWORD: 'a-password-never-printed' };
@@ -121,6 +123,20 @@ describe('vmm-mcp simulator: the simulated DSM alone', () => {
     expect(info.data['SYNO.Virtualization.API.Guest']).toBeUndefined();
     expect(await stdout.waitFor(/VMs: \d+/)).toMatch(/VMs: 7,/);
     child.kill('SIGINT');
+    expect((await exit).code).toBe(0);
+  });
+
+  it('runs the LunaNode simulator alone with --provider lunanode, and the printed credentials sign requests it accepts', async () => {
+    child = spawnCli(['simulator', '--provider', 'lunanode', '--port', '0']);
+    const exit = finished(child);
+    const stdout = new StdoutLines(child);
+    const line = await stdout.waitFor(/Simulated LunaNode API listening on http:\/\/127\.0\.0\.1:\d+/);
+    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
+    const apiId = /api_id: (\S+)/.exec(await stdout.waitFor(/api_id: /))?.[1] as string;
+    const apiKey = /api_key: (\S+)/.exec(await stdout.waitFor(/api_key: /))?.[1] as string;
+    const backend = new LunaNodeBackend(new LunaNodeClient({ url, apiId, apiKey, timeoutMs: 5_000 }));
+    expect((await backend.listHosts()).map((host) => host.id)).toEqual(['toronto', 'montreal', 'roubaix']);
+    child.kill('SIGTERM');
     expect((await exit).code).toBe(0);
   });
 });

@@ -76,8 +76,10 @@ describe('MCPB desktop-extension manifest', () => {
     expect(manifest.user_config.vmm_password?.sensitive).toBe(true);
   });
 
-  it('requires the connection settings and offers read-only as a switch that is off by default', () => {
-    for (const key of ['vmm_url', 'vmm_username', 'vmm_password']) expect(manifest.user_config[key]?.required, key).toBe(true);
+  it('asks for either system\'s connection settings (none required: a Synology needs url, user and password, a LunaNode API ID and key) and offers read-only as a switch that is off by default', () => {
+    for (const key of ['vmm_url', 'vmm_username', 'vmm_password', 'vmm_api_id', 'vmm_api_key']) expect(manifest.user_config[key], key).toMatchObject({ required: false });
+    expect(manifest.user_config.vmm_api_key?.sensitive).toBe(true);
+    expect(JSON.stringify(manifest.user_config.vmm_type)).toMatch(/synology.*lunanode/);
     expect(manifest.user_config.vmm_read_only).toMatchObject({ type: 'boolean', default: false });
   });
 

@@ -138,7 +138,7 @@ export class LunaNodeBackend implements VmmBackend {
     const plans = list(await this.read('plan', 'list', {}, ctx), 'plans', 'plan/list').map(planOf);
     const plan = cheapestPlan(plans, image.region, spec.vcpus ?? 1, spec.ram_mb ?? 0);
     const answer = await this.write('vm', 'create', { hostname: spec.name, plan_id: plan.id, image_id: spec.image, region: image.region }, ctx);
-    return { vm_id: text(answer, 'vm_id', 'vm/create') as VmId, plan: `${plan.name} (${plan.vcpus} vCPU, ${plan.ramMb} MiB, ${plan.price}/month)` };
+    return { vm_id: text(answer, 'vm_id', 'vm/create') as VmId, plan: `${plan.name} (${plan.vcpus} vCPU, ${plan.ramMb} MiB, $${plan.price.toFixed(2)}/month)` };
   }
 
   async updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
