@@ -1,4 +1,4 @@
-import { ConfigError, SETTINGS_TABLE, type RawLayer, type SettingRow } from './config.js';
+import { ConfigError, isBooleanWord, SETTINGS_TABLE, type RawLayer, type SettingRow } from './config.js';
 
 /**
  * Splits the command line into a mode and the flag layer of the settings. Flags are looked up in the
@@ -24,8 +24,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { kind: 'simulator', flags };
   }
   let simulator = false;
-  const rest = argv.filter((arg) => {
+  const rest = argv.filter((arg, index) => {
     if (arg !== '--simulator') return true;
+    const next = argv[index + 1];
+    if (next !== undefined && isBooleanWord(next)) {
+      throw new ConfigError(`--simulator takes no value: write --simulator alone for the demo, or leave it out (got --simulator ${JSON.stringify(next)})`);
+    }
     simulator = true;
     return false;
   });
@@ -35,18 +39,28 @@ export function parseCommandLine(argv: readonly string[]): Command {
   return { kind: 'serve', simulator, flags };
 }
 
+/** A switch (`--read-only`) is true alone, or takes a yes/no word: `--read-only false`, `--read-only=no`. */
 function parseFlags(args: readonly string[], flagOf: (row: SettingRow) => string | undefined): RawLayer {
   const layer: RawLayer = {};
+  let previousSwitch: string | undefined;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] ?? '';
     const equals = arg.indexOf('=');
     const name = equals === -1 ? arg : arg.slice(0, equals);
     const row = name.startsWith('--') ? SETTINGS_TABLE.find((candidate) => flagOf(candidate) === name) : undefined;
-    if (row === undefined) throw new ConfigError(unknownArgument(arg, name));
+    if (row === undefined) throw new ConfigError(unknownArgument(arg, name, previousSwitch));
+    previousSwitch = undefined;
     if (equals !== -1) {
       layer[row.key] = arg.slice(equals + 1);
     } else if (row.value === undefined) {
-      layer[row.key] = true;
+      const next = args[index + 1];
+      if (next !== undefined && isBooleanWord(next)) {
+        layer[row.key] = next;
+        index += 1;
+      } else {
+        layer[row.key] = true;
+        previousSwitch = name;
+      }
     } else {
       const value = args[index + 1];
       if (value === undefined || value.startsWith('--')) throw new ConfigError(`${name} needs a value (${row.value})`);
@@ -57,8 +71,11 @@ function parseFlags(args: readonly string[], flagOf: (row: SettingRow) => string
   return layer;
 }
 
-function unknownArgument(arg: string, name: string): string {
+function unknownArgument(arg: string, name: string, previousSwitch: string | undefined): string {
   if (name === '--password') return '--password is not a flag: a command line is visible to every user (ps); set VMM_PASSWORD or VMM_PASSWORD_FILE';
   if (name.startsWith('-')) return `unknown option ${name}; see vmm-mcp --help`;
+  if (previousSwitch !== undefined) {
+    return `${previousSwitch} is a switch: write ${previousSwitch} alone, or ${previousSwitch} true|false (also yes/no, 1/0), not ${previousSwitch} ${JSON.stringify(arg)}`;
+  }
   return `unexpected argument ${JSON.stringify(arg)}; see vmm-mcp --help`;
 }

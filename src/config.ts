@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log.js';
 import { PROVIDERS, PROVIDER_TYPES } from './providers/index.js';
-import { boolean, choice, commaList, dsmUrl, field, fingerprint, asText, globList, integer, Problem, secretText, shown, text } from './setting-fields.js';
+import { boolean, choice, commaList, dsmUrl, field, fingerprint, asText, globList, integer, port, Problem, secretText, shown, text } from './setting-fields.js';
+
+export { isBooleanWord } from './setting-fields.js';
 
 /**
  * Every setting, once: its type, its environment variable, its flag, its default and what it is for.
@@ -35,7 +37,7 @@ export interface SettingDoc {
 export const settingDocs = z.registry<SettingDoc>();
 
 const DESTRUCTIVE_MODES = ['confirm', 'deny', 'allow'] as const;
-const SIMULATOR_STYLES = ['official', 'compact'] as const;
+const SIMULATOR_STYLES = ['official', 'internal', 'compact'] as const;
 
 /** What every target in a config file has, whichever its provider: its name and its safety settings. */
 const COMMON_TARGET_FIELDS = {
@@ -208,7 +210,7 @@ export const SettingsSchema = z
       default: '127.0.0.1',
       description: '--http: address to listen on; anything but loopback needs --allow-remote',
     }),
-    http_port: integer(0, 65_535, 'port').register(settingDocs, {
+    http_port: port().register(settingDocs, {
       env: 'VMM_HTTP_PORT',
       flag: '--port',
       value: 'PORT',
@@ -259,7 +261,7 @@ export const SettingsSchema = z
       default: PROVIDER_TYPES[0],
       description: '`vmm-mcp simulator`: which system it simulates',
     }),
-    sim_port: integer(0, 65_535, 'port').register(settingDocs, {
+    sim_port: port().register(settingDocs, {
       simulatorFlag: '--port',
       value: 'PORT',
       default: 5000,
@@ -274,9 +276,9 @@ export const SettingsSchema = z
     sim_style: choice(SIMULATOR_STYLES).register(settingDocs, {
       flag: '--sim-style',
       simulatorFlag: '--style',
-      value: 'official|compact',
+      value: 'official|internal|compact',
       default: 'official',
-      description: 'simulator: which VMM API family it serves',
+      description: 'simulator: which VMM guest API family it serves (official: the guide API, plus the internal one on DSM 7; internal: the DSM 7 internal dialect only; compact: the seed documents CamelCase style only)',
     }),
     sim_dsm: choice(['7', '6'] as const).register(settingDocs, {
       flag: '--sim-dsm',
@@ -319,6 +321,8 @@ export type RawLayer = Partial<Record<SettingKey, unknown>>;
 export interface SettingsSources {
   /** Values from flags, by key (switches as `true`). */
   flags: RawLayer;
+  /** The command the flags were given to: `vmm-mcp simulator` names its options `--dsm`, not `--sim-dsm`. */
+  command?: 'serve' | 'simulator';
   env: NodeJS.ProcessEnv;
   /** Reads the config file (tests pass a fake). */
   readFile?: (path: string) => string;
@@ -352,7 +356,7 @@ export function loadSettings(sources: SettingsSources): LoadedSettings {
     [DEFAULTS, (key) => `the default of ${key}`],
     [file, (key) => `${key} in ${configPath}`],
     [env, (key) => docOf(key).env ?? key],
-    [flags, (key) => docOf(key).flag ?? docOf(key).simulatorFlag ?? key],
+    [flags, (key) => flagOf(key, sources.command ?? 'serve') ?? key],
   ];
   for (const [layer, label] of layers) {
     for (const [key, value] of Object.entries(layer) as Array<[SettingKey, unknown]>) {
@@ -366,6 +370,11 @@ export function loadSettings(sources: SettingsSources): LoadedSettings {
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0], provenance, configPath, targetTypesOf(merged.targets)));
   const sourceOf = (key: SettingKey): string => provenance[key] ?? docOf(key).env ?? key;
   return configPath === undefined ? { settings: parsed.data, sourceOf } : { settings: parsed.data, sourceOf, configFile: configPath };
+}
+
+function flagOf(key: SettingKey, command: 'serve' | 'simulator'): string | undefined {
+  const { flag, simulatorFlag } = docOf(key);
+  return command === 'simulator' ? (simulatorFlag ?? flag) : (flag ?? simulatorFlag);
 }
 
 function docOf(key: SettingKey): SettingDoc {

@@ -28,7 +28,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
   // --help and --version may use stdout: no MCP session is running.
   if (command.kind === 'help') return void process.stdout.write(usage(version()));
   if (command.kind === 'version') return void process.stdout.write(`${version()}\n`);
-  const loaded = loadSettings({ flags: command.flags, env });
+  const loaded = loadSettings({ flags: command.flags, command: command.kind, env });
   if (command.kind === 'simulator') return runSimulator(loaded);
   return serveMcp(loaded, command.simulator, env);
 }
@@ -55,33 +55,41 @@ async function runSimulator(loaded: LoadedSettings): Promise<void> {
  * The `--simulator` demo: every registered provider's simulator on a free loopback port, each its own
  * target named after its type (the first provider's is the default target).
  */
-async function startDemo(loaded: LoadedSettings, logger: Logger): Promise<{ simulators: RunningSimulator<unknown>[]; targets: TargetConfig[] }> {
+async function startDemo(
+  loaded: LoadedSettings,
+  logger: Logger,
+): Promise<{ simulators: RunningSimulator<unknown>[]; targets: TargetConfig[]; announcements: string[] }> {
   const simulators: RunningSimulator<unknown>[] = [];
   const targets: TargetConfig[] = [];
+  const announcements: string[] = [];
   try {
     for (const provider of PROVIDERS) {
       const simulator: RunningSimulator<unknown> = await provider.simulator.start({ host: '127.0.0.1', port: 0, loaded, logger });
       simulators.push(simulator);
       targets.push(simulatorTarget(provider.type, provider.type, simulator.demoConnection(loaded.settings.timeout_ms), loaded));
-      logger.info(`demo mode: simulated ${provider.title} at ${simulator.url} (target ${provider.type})`);
+      announcements.push(`demo mode: simulated ${provider.title} at ${simulator.url} (target ${provider.type})`);
     }
   } catch (error) {
     await Promise.all(simulators.map((simulator) => simulator.close()));
     throw error;
   }
-  return { simulators, targets };
+  return { simulators, targets, announcements };
 }
 
 /** MCP over stdio (or Streamable HTTP with --http) against the configured targets, or against an in-process simulator. */
 async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger(loaded.settings.log_level);
+  // Every setting is checked before anything starts or prints, so that a bad one is the only line on stderr.
+  const httpMode = loaded.settings.http ? await import('./transports/serve-http.js') : undefined;
+  httpMode?.checkHttpSettings(loaded.settings);
+  const resolved = demo ? undefined : resolveTargets(loaded, env);
   const lifecycle = startLifecycle(logger);
   let simulators: RunningSimulator<unknown>[] = [];
+  let announcements: string[] = [];
   let targets: TargetConfig[];
-  if (demo) {
-    ({ simulators, targets } = await startDemo(loaded, logger));
+  if (resolved === undefined) {
+    ({ simulators, targets, announcements } = await startDemo(loaded, logger));
   } else {
-    const resolved = resolveTargets(loaded, env);
     for (const warning of resolved.warnings) logger.warning(warning);
     targets = resolved.targets;
   }
@@ -91,9 +99,13 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     logger,
     ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
   };
-  if (loaded.settings.http) {
-    const { serveHttp } = await import('./transports/serve-http.js');
-    const http = await serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
+  // Said once the transport is up: a port that turns out to be busy is then the only line.
+  const announceDemo = (): void => {
+    for (const line of announcements) logger.info(line);
+  };
+  if (httpMode !== undefined) {
+    const http = await httpMode.serveHttp(loaded.settings, (sessionLogger) => createServer({ ...serverOptions, logger: sessionLogger }), runtimes, logger);
+    announceDemo();
     return lifecycle.shutdown(
       await lifecycle.signalled,
       [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
@@ -102,6 +114,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   }
   const server = createServer(serverOptions);
   const serving = await serveStdio(server, logger);
+  announceDemo();
   logger.info(`serving MCP on stdio; targets: ${runtimes.map((target) => target.name).join(', ')}`);
   const reason = await Promise.race([serving.clientGone, lifecycle.signalled]);
   await lifecycle.shutdown(

@@ -35,6 +35,11 @@ export const secretText = () => field((value) => asText(value, true));
 
 const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
 
+/** The words a switch accepts as its value (`--read-only false`, `VMM_READ_ONLY=no`). */
+export function isBooleanWord(text: string): boolean {
+  return Object.hasOwn(BOOLEAN_WORDS, text.trim().toLowerCase());
+}
+
 export const boolean = () =>
   field((value) => {
     if (typeof value === 'boolean') return value;
@@ -42,15 +47,17 @@ export const boolean = () =>
     return word ?? new Problem(`must be one of 1, 0, true, false, yes, no (got ${shown(value)})`);
   });
 
-function wholeNumber(value: unknown, min: number, max: number, unit: string): number | Problem {
+/** `what` reads after "must be": "a whole number of milliseconds", "a port number". */
+function wholeNumber(value: unknown, min: number, max: number, what: string): number | Problem {
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    return new Problem(`must be a whole number of ${unit} from ${min} to ${max} (got ${shown(value)})`);
+    return new Problem(`must be ${what} from ${min} to ${max} (got ${shown(value)})`);
   }
   return number;
 }
 
-export const integer = (min: number, max: number, unit: string) => field((value) => wholeNumber(value, min, max, unit));
+export const integer = (min: number, max: number, unit: string) => field((value) => wholeNumber(value, min, max, `a whole number of ${unit}`));
+export const port = () => field((value) => wholeNumber(value, 0, 65_535, 'a port number'));
 
 export function choice<const T extends readonly string[]>(values: T) {
   return field((value): T[number] | Problem => {

@@ -30,7 +30,7 @@ export function usage(version: string): string {
     'Simulator options (--sim-* with --simulator; the short form with `vmm-mcp simulator`):',
     ...simulatorLines,
     '',
-    'Switches accept --flag or --flag=VALUE; booleans are 1/0/true/false/yes/no. Exit code 2: bad settings.',
+    'Switches: --flag alone is true; --flag VALUE or --flag=VALUE take 1/0/true/false/yes/no. Exit code 2: bad settings.',
     '',
   ].join('\n');
 }

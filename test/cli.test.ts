@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { SETTINGS_TABLE } from '../src/config.js';
 import { LunaNodeBackend } from '../src/providers/lunanode/backend.js';
 import { LunaNodeClient } from '../src/providers/lunanode/client.js';
 import { finished, runCli, spawnCli, StdoutLines } from './cli-harness.js';
+import { RecordingStdioTransport } from './e2e-harness.js';
 
 const REAL = { VMM_URL: 'https://nas.local:5001', VMM_USERNAME: 'ops', VMM_PASSWORD: 'a-password-never-printed' };
 
@@ -17,7 +20,7 @@ async function expectUsageError(args: string[], env: Record<string, string>, nam
   expect(lines, stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^vmm-mcp: /);
   expect(lines[0]).toMatch(names);
-  expect(stderr).not.toContain(REAL.VMM_PASSWORD);
+  for (const secret of [REAL.VMM_PASSWORD, env.VMM_OTP_SECRET, env.VMM_HTTP_TOKEN]) if (secret !== undefined) expect(stderr).not.toContain(secret);
   return lines[0] ?? '';
 }
 
@@ -37,13 +40,51 @@ describe('bad or missing settings: one line on stderr naming the setting, exit c
     ['a password given as a flag', ['--password', 'hunter22'], REAL, /^vmm-mcp: --password is not a flag/],
     ['a missing password file', [], { VMM_URL: REAL.VMM_URL, VMM_USERNAME: 'ops', VMM_PASSWORD_FILE: '/no/such/file' }, /^vmm-mcp: VMM_PASSWORD_FILE: cannot read \/no\/such\/file \(ENOENT\)$/],
     ['a missing config file', ['--config', '/no/such.json'], {}, /^vmm-mcp: --config: cannot read \/no\/such\.json/],
-    ['a simulator port out of range', ['simulator', '--port', '70000'], {}, /^vmm-mcp: --port must be a whole number of port from 0 to 65535/],
+    ['a simulator port out of range', ['simulator', '--port', '70000'], {}, /^vmm-mcp: --port must be a port number from 0 to 65535 \(got "70000"\)$/],
+    ['a TOTP secret that is not base32', [], { ...REAL, VMM_OTP_SECRET: 'NOT BASE32 1890' }, /^vmm-mcp: VMM_OTP_SECRET is not valid base32 .*2-step verification/],
+    ['a simulator DSM version it does not know', ['simulator', '--dsm', '5'], {}, /^vmm-mcp: --dsm must be one of 7, 6 \(got "5"\)$/],
+    ['a simulator API style it does not know', ['simulator', '--style=fancy'], {}, /^vmm-mcp: --style must be one of official, internal, compact \(got "fancy"\)$/],
+    ['a demo simulator DSM version it does not know', ['--simulator', '--sim-dsm', '5'], {}, /^vmm-mcp: --sim-dsm must be one of 7, 6/],
+    ['a switch followed by a word that is not yes or no', ['--simulator', '--read-only', 'maybe'], {}, /^vmm-mcp: --read-only is a switch: write --read-only alone, or --read-only true\|false/],
+    ['a demo over HTTP with a short token', ['--simulator', '--http', '--port', '0'], { VMM_HTTP_TOKEN: 'tiny-token' }, /^vmm-mcp: The HTTP bearer token \(VMM_HTTP_TOKEN\) is 10 characters long/],
+    ['a demo over HTTP on a non-loopback host', ['--simulator', '--http', '--host', '0.0.0.0', '--port', '0'], {}, /^vmm-mcp: Refusing to serve MCP over HTTP on 0\.0\.0\.0.*--allow-remote/],
   ];
   for (const [what, args, env, names] of cases) {
     it(`rejects ${what}`, async () => {
       await expectUsageError(args, env, names);
     });
   }
+});
+
+describe('a switch written with a value', () => {
+  it('--read-only false keeps the write tools, --read-only yes hides them, on the demo server over stdio', async () => {
+    const listed = async (args: string[]): Promise<string[]> => {
+      const client = new Client({ name: 'cli-switch-test', version: '1.0.0' });
+      await client.connect(new RecordingStdioTransport(['--simulator', ...args], {}));
+      try {
+        return (await client.listTools()).tools.map((tool) => tool.name);
+      } finally {
+        await client.close();
+      }
+    };
+    expect(await listed(['--read-only', 'false'])).toContain('create_vm');
+    const readOnly = await listed(['--read-only', 'yes']);
+    expect(readOnly).toContain('list_vms');
+    expect(readOnly).not.toContain('create_vm');
+  });
+});
+
+describe('a port that turns out to be busy', () => {
+  it('is the only line of a demo over HTTP: the simulator says nothing before the transport is up', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      await expectUsageError(['--simulator', '--http', '--port', String(port)], { VMM_HTTP_TOKEN: 'cli-busy-port-token-0123456789' }, new RegExp(`^vmm-mcp: Cannot listen for MCP over HTTP on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
 });
 
 describe('--help and --version', () => {

@@ -75,6 +75,17 @@ describe('layering: defaults < config file < environment < flags', () => {
     expect(errorOf(() => load({ VMM_CONFIG: config }))).toBe(`timeout_ms in ${config} must be a whole number of milliseconds from 100 to 600000 (got "soon")`);
     expect(errorOf(() => load({ VMM_TIMEOUT_MS: '-5' }))).toMatch(/^VMM_TIMEOUT_MS must be a whole number/);
     expect(errorOf(() => load({}, { timeout_ms: '1e9' }))).toMatch(/^--timeout-ms must be a whole number/);
+    expect(errorOf(() => load({ VMM_HTTP_PORT: '65536' }))).toBe('VMM_HTTP_PORT must be a port number from 0 to 65535 (got "65536")');
+  });
+
+  it('names the flags of `vmm-mcp simulator` as that command spells them', () => {
+    const simulator = (flags: RawLayer) => loadSettings({ env: {}, flags, command: 'simulator', cwd: folder });
+    expect(errorOf(() => simulator({ sim_dsm: '5' }))).toBe('--dsm must be one of 7, 6 (got "5")');
+    expect(errorOf(() => simulator({ sim_style: 'fancy' }))).toBe('--style must be one of official, internal, compact (got "fancy")');
+    expect(errorOf(() => simulator({ sim_port: '-1' }))).toBe('--port must be a port number from 0 to 65535 (got "-1")');
+    expect(errorOf(() => simulator({ sim_vms: 'many' }))).toMatch(/^--vms must be a whole number of VMs/);
+    expect(errorOf(() => simulator({ log_level: 'loud' }))).toMatch(/^--log-level must be one of/);
+    expect(errorOf(() => load({}, { sim_dsm: '5' }))).toBe('--sim-dsm must be one of 7, 6 (got "5")');
   });
 });
 
@@ -139,6 +150,18 @@ describe('the single target "default" from VMM_* settings', () => {
     expect(targets[0]?.name).toBe('default');
     expect(targets[0]?.connection).toMatchObject({ password: 's3cret pass', otpSecret: 'JBSWY3DPEHPK3PXP', timeoutMs: 30_000 });
     expect(warnings).toEqual([]);
+  });
+
+  it('refuses a TOTP secret that is not base32 before anything starts, naming where it came from and never echoing it', () => {
+    const base = { VMM_URL: REAL.VMM_URL, VMM_USERNAME: 'ops', VMM_PASSWORD: 'pw-1234567' };
+    expect(errorOf(() => resolveTargets(load({ ...base, VMM_OTP_SECRET: 'NOT-BASE32!' }), {}))).toBe(
+      'VMM_OTP_SECRET is not valid base32 (letters A-Z and digits 2-7); use the secret key DSM showed when 2-step verification was enabled',
+    );
+    const otpFile = file('bad-otp', 'JBSWY3DP 0189\n');
+    const fromFile = errorOf(() => resolveTargets(load({ ...base, VMM_OTP_SECRET_FILE: otpFile }), {}));
+    expect(fromFile).toBe(`the secret in ${otpFile} (VMM_OTP_SECRET_FILE) is not valid base32 (letters A-Z and digits 2-7); use the secret key DSM showed when 2-step verification was enabled`);
+    expect(fromFile).not.toContain('JBSWY3DP');
+    expect(errorOf(() => resolveTargets(load({ ...base, VMM_OTP_SECRET: '====' }), {}))).toMatch(/^VMM_OTP_SECRET is empty;/);
   });
 
   it('warns when a password file can be read by other users', () => {
@@ -212,6 +235,13 @@ describe('several targets in the config file', () => {
     expect(targets.every((target) => target.policy.readOnly)).toBe(true);
   });
 
+  it('refuses a target whose TOTP secret is not base32, naming the entry', () => {
+    const config = twoTargets({ otp_secret_env: 'NAS1_OTP' });
+    expect(errorOf(() => resolveTargets(load({ VMM_CONFIG: config }), { NAS1_PASSWORD: 'x1234567', NAS1_OTP: 'one-two-1' }))).toBe(
+      `targets[0].otp_secret_env in ${config} is not valid base32 (letters A-Z and digits 2-7); use the secret key DSM showed when 2-step verification was enabled`,
+    );
+  });
+
   it('says which environment variable a target names but is missing', () => {
     const config = twoTargets();
     expect(errorOf(() => resolveTargets(load({ VMM_CONFIG: config }), {}))).toBe(
@@ -264,6 +294,22 @@ describe('the command line', () => {
       simulator: false,
       flags: { read_only: true, insecure_tls: 'no', url: 'https://nas:5001', protect: 'a,b' },
     });
+  });
+
+  it('takes a yes/no word after a switch as its value, and says how to write a switch otherwise', () => {
+    for (const word of ['false', 'FALSE', 'no', '0', 'true', 'yes', '1']) {
+      expect(parseCommandLine(['--read-only', word, '--simulator'])).toEqual({ kind: 'serve', simulator: true, flags: { read_only: word } });
+    }
+    expect(load({}, { read_only: 'false' }).settings.read_only).toBe(false);
+    const { flags } = parseCommandLine(['--http', '--port', '0', '--allow-remote', 'no']) as { flags: RawLayer };
+    expect(flags).toEqual({ http: true, http_port: '0', http_allow_remote: 'no' });
+    expect(load({}, flags).settings).toMatchObject({ http: true, http_port: 0, http_allow_remote: false });
+    expect(errorOf(() => parseCommandLine(['--read-only', 'maybe']))).toBe(
+      '--read-only is a switch: write --read-only alone, or --read-only true|false (also yes/no, 1/0), not --read-only "maybe"',
+    );
+    expect(errorOf(() => parseCommandLine(['--simulator', 'no']))).toBe(
+      '--simulator takes no value: write --simulator alone for the demo, or leave it out (got --simulator "no")',
+    );
   });
 
   it('rejects unknown flags, missing values, a password flag and simulator options without --simulator', () => {

@@ -241,12 +241,47 @@ describe('DSM client: login and logout', () => {
       session: 'device-registration', otp_code: totp(base32Decode(OTP_SECRET), Date.now()), enable_device_token: 'yes', device_name: 'vmm-mcp',
     });
     const registration = await fetch(`${sim.url}/webapi/entry.cgi`, { method: 'POST', body: form });
-    const { data } = (await registration.json()) as { data: { did: string } };
-    const dsm = client(sim.url, { username: OTP_USER.account, password: OTP_USER.password, deviceId: data.did });
+    const { data } = (await registration.json()) as { data: { device_id: string } };
+    const dsm = client(sim.url, { username: OTP_USER.account, password: OTP_USER.password, deviceId: data.device_id });
     await dsm.call(GUEST, 'list', {}, { kind: 'read' });
     expect(dsm.stats.logins).toBe(1);
-    expect(requestsTo(sim, AUTH, 'login')[1]?.params).toMatchObject({ device_id: '[masked]' });
-    expect(redactText(data.did)).toBe('[redacted]');
+    const sent = requestsTo(sim, AUTH, 'login')[1]?.params;
+    expect(sent).toMatchObject({ device_id: '[masked]', device_name: 'vmm-mcp' });
+    expect(sent?.otp_code).toBeUndefined();
+    expect(redactText(data.device_id)).toBe('[redacted]');
+  });
+
+  it('asks for a device token on the login with a code, and a remembered device skips the code on the next login', async () => {
+    const sim = await simulator({ users: [OTP_USER] });
+    const dsm = client(sim.url, { username: OTP_USER.account, password: OTP_USER.password, otpSecret: OTP_SECRET });
+    await dsm.call(GUEST, 'list', {}, { kind: 'read' });
+    sim.faults.expireAllSessions();
+    // Within the same 30 s window: a second code would be refused (404) or waited for; the device token needs neither.
+    await dsm.call(GUEST, 'list', {}, { kind: 'read' });
+    expect(dsm.stats.logins).toBe(2);
+    const [withCode, withDevice] = requestsTo(sim, AUTH, 'login').map((request) => request.params);
+    expect(withCode).toMatchObject({ otp_code: '[masked]', enable_device_token: 'yes', device_name: 'vmm-mcp' });
+    expect(withCode?.device_id).toBeUndefined();
+    expect(withDevice).toMatchObject({ device_id: '[masked]', device_name: 'vmm-mcp' });
+    expect(withDevice?.otp_code).toBeUndefined();
+  });
+
+  it('falls back to a code once when DSM no longer trusts the device token', async () => {
+    const sim = await simulator({ users: [OTP_USER] });
+    const dsm = client(sim.url, { username: OTP_USER.account, password: OTP_USER.password, otpSecret: OTP_SECRET, deviceId: 'revoked-device-token' });
+    await dsm.call(GUEST, 'list', {}, { kind: 'read' });
+    const logins = requestsTo(sim, AUTH, 'login').map((request) => request.params);
+    expect(logins).toHaveLength(2);
+    expect(logins[0]).toMatchObject({ device_id: '[masked]' });
+    expect(logins[1]).toMatchObject({ otp_code: '[masked]', enable_device_token: 'yes' });
+  });
+
+  it('reports the login codes 406-410 with their meaning and what to change', async () => {
+    const sim = await simulator({ users: [{ account: 'expired', password: 'expired-pw-1', loginRefusal: 409 }] });
+    const error = await rejection(client(sim.url, { username: 'expired', password: 'expired-pw-1' }).call(GUEST, 'list', {}, { kind: 'read' }));
+    expect(error).toMatchObject({ kind: 'auth', dsm: { code: 409 } });
+    expect(error.message).toContain('The password has expired');
+    expect(error.next).toContain('VMM_PASSWORD');
   });
 });
 
@@ -294,8 +329,8 @@ describe('DSM client: session expiry', () => {
     expect(dsm.stats.logins).toBe(2);
   });
 
-  it('logs in again after being kicked by a duplicate login with the same session name (107)', async () => {
-    const sim = await simulator();
+  it('logs in again after being kicked by a duplicate login with the same session name (107), on a box set to kick', async () => {
+    const sim = await simulator({ duplicateLoginKicks: true });
     const first = client(sim.url, { sessionName: 'shared-name' });
     const second = client(sim.url, { sessionName: 'shared-name' });
     await first.call(GUEST, 'list', {}, { kind: 'read' });

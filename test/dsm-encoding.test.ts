@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeForm, encodeValue } from '../src/providers/synology/dsm/encoding.js';
+import { encodeForm, encodeValue, joinMultiValue } from '../src/providers/synology/dsm/encoding.js';
+import { splitMultiValue } from '../src/providers/synology/simulator/wire.js';
 import { OperationError } from '../src/errors.js';
 
 describe('DSM parameter encoding', () => {
@@ -44,5 +45,15 @@ describe('DSM parameter encoding', () => {
     const decoded = new URLSearchParams(encodeForm({ guest_name: name, list: [name] }));
     expect(decoded.get('guest_name')).toBe(name);
     expect(JSON.parse(decoded.get('list') ?? 'null')).toEqual([name]);
+  });
+});
+
+describe('multi-value string parameters', () => {
+  it("escapes commas and backslashes by the guide's rule, and the simulator splits them back", () => {
+    const values = ['network', 'a,b', 'c\\d', 'e\\,f', ''];
+    const joined = joinMultiValue(values);
+    expect(joined).toBe('network,a\\,b,c\\\\d,e\\\\\\,f,');
+    expect(splitMultiValue(joined)).toEqual(values);
+    expect(joinMultiValue(['network', 'storage'])).toBe('network,storage');
   });
 });

@@ -14,12 +14,14 @@ const GUEST = 'SYNO.Virtualization.API.Guest';
 /** The codes of the tables in the official VMM API guide (seed 002), plus 107 and 119 from the backend notes. */
 const GUIDE_COMMON = [101, 102, 103, 104, 105, 106, 107, 119];
 const GUIDE_AUTH = [400, 401, 402, 403, 404];
+/** DSM's login codes beyond the VMM guide: 2-step enforcement, blocked IP and password expiry (backend notes). */
+const DSM_LOGIN = [406, 407, 408, 409, 410];
 const GUIDE_VMM = [401, 402, 403, 404, 500, 501, 600, 601, 700, 900, 901, 902, 903, 904, 905, 906, 907, 908, 909, 910, 911, 1000, 1001, 1400, 1600];
 
 describe('DSM error table', () => {
   it('has a meaning for every code of the guide, in its scope', () => {
     for (const code of GUIDE_COMMON) expect(COMMON_ERRORS[code]?.meaning, `common ${code}`).toMatch(/\w/);
-    for (const code of GUIDE_AUTH) expect(AUTH_ERRORS[code]?.meaning, `auth ${code}`).toMatch(/\w/);
+    for (const code of [...GUIDE_AUTH, ...DSM_LOGIN]) expect(AUTH_ERRORS[code]?.meaning, `auth ${code}`).toMatch(/\w/);
     for (const code of GUIDE_VMM) expect(VMM_ERRORS[code]?.meaning, `vmm ${code}`).toMatch(/\w/);
   });
 
@@ -28,6 +30,17 @@ describe('DSM error table', () => {
     expect(lookupDsmError(401, GUEST)?.meaning).toMatch(/bad parameter/i);
     expect(lookupDsmError(403, 'SYNO.API.Auth')?.meaning).toMatch(/2-step/);
     expect(lookupDsmError(403, GUEST)?.meaning).toMatch(/name conflict/i);
+  });
+
+  it('gives each of the login codes 406-410 its meaning and a next step that names what to change', () => {
+    expect(lookupDsmError(406, 'SYNO.API.Auth')?.meaning).toMatch(/2-step verification is enforced/);
+    expect(lookupDsmError(406, 'SYNO.API.Auth')?.next).toContain('VMM_OTP_SECRET');
+    expect(lookupDsmError(407, 'SYNO.API.Auth')?.meaning).toMatch(/block/i);
+    for (const code of [408, 409, 410]) {
+      expect(lookupDsmError(code, 'SYNO.API.Auth')?.meaning, String(code)).toMatch(/password/i);
+      expect(lookupDsmError(code, 'SYNO.API.Auth')?.next, String(code)).toContain('VMM_PASSWORD');
+    }
+    expect(dsmError(409, 'SYNO.API.Auth', 'login', undefined).kind).toBe('auth');
   });
 
   it('falls back to the common codes for any API', () => {

@@ -62,13 +62,14 @@ describe('vmm-mcp --http', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     const lines = stderr.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^vmm-mcp: Refusing to serve MCP over HTTP on 0\.0\.0\.0.*--allow-remote/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^vmm-mcp: Refusing to serve MCP over HTTP on 0\.0\.0\.0.*--allow-remote/);
   });
 
   it('refuses a VMM_HTTP_TOKEN shorter than 16 characters without printing it', async () => {
     const { code, stderr } = await runCli(['--simulator', '--http', '--port', '0'], { VMM_HTTP_TOKEN: 'tiny-token' });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/VMM_HTTP_TOKEN\) is 10 characters long/);
+    expect(stderr).toMatch(/^vmm-mcp: The HTTP bearer token \(VMM_HTTP_TOKEN\) is 10 characters long[^\n]*\n$/);
     expect(stderr).not.toContain('tiny-token');
   });
 });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { VERSIONED_MANIFEST_SCHEMAS } from '@anthropic-ai/mcpb/schemas';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SETTINGS_TABLE } from '../src/config.js';
 import { TOOL_DEFINITIONS } from '../src/tools/index.js';
+import { startHarness, type Harness } from './mcp-harness.js';
 
 interface UserConfigOption {
   type: string;
@@ -13,9 +14,11 @@ interface UserConfigOption {
 
 interface Manifest {
   manifest_version: keyof typeof VERSIONED_MANIFEST_SCHEMAS;
+  license: string;
   version: string;
   server: { type: string; entry_point: string; mcp_config: { command: string; args: string[]; env: Record<string, string> } };
   tools: Array<{ name: string; description: string }>;
+  prompts: Array<{ name: string; description: string; arguments?: string[]; text: string }>;
   user_config: Record<string, UserConfigOption>;
 }
 
@@ -23,6 +26,7 @@ const manifestText = readFileSync(new URL('../manifest.json', import.meta.url), 
 const manifest = JSON.parse(manifestText) as Manifest;
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
+  license: string;
   bin: Record<string, string>;
 };
 
@@ -30,6 +34,13 @@ const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.me
 function userConfigKey(value: string): string | undefined {
   return /^\$\{user_config\.([a-z_]+)\}$/.exec(value)?.[1];
 }
+
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
 
 describe('MCPB desktop-extension manifest', () => {
   it('validates against the mcpb schema of the manifest version it declares', () => {
@@ -43,6 +54,30 @@ describe('MCPB desktop-extension manifest', () => {
     const listed = manifest.tools.map((tool) => tool.name).sort();
     expect(listed).toEqual(TOOL_DEFINITIONS.map((tool) => tool.name).sort());
     for (const tool of manifest.tools) expect(tool.description.length, tool.name).toBeGreaterThan(10);
+  });
+
+  it('lists exactly the prompts the server offers, with their descriptions and arguments, each argument used in its text', async () => {
+    harness = await startHarness();
+    const { prompts } = await harness.client.listPrompts();
+    expect(prompts.length).toBeGreaterThan(0);
+    const served = prompts.map((prompt) => ({
+      name: prompt.name,
+      description: prompt.description,
+      arguments: (prompt.arguments ?? []).map((argument) => argument.name),
+    }));
+    const declared = manifest.prompts.map((prompt) => ({ name: prompt.name, description: prompt.description, arguments: prompt.arguments ?? [] }));
+    expect(declared).toEqual(served);
+    for (const prompt of manifest.prompts) {
+      for (const argument of prompt.arguments ?? []) expect(prompt.text, prompt.name).toContain(`\${arguments.${argument}}`);
+    }
+  });
+
+  it('declares the license of the package, whose text the repository carries', () => {
+    expect(packageJson.license).toBe('MIT');
+    expect(manifest.license).toBe(packageJson.license);
+    const license = readFileSync(new URL('../LICENSE', import.meta.url), 'utf8');
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} vmm-mcp contributors\n/);
+    expect(license).toContain('THE SOFTWARE IS PROVIDED "AS IS"');
   });
 
   it('runs the package\'s own entry point with node, at the package\'s version', () => {

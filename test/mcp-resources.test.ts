@@ -89,7 +89,7 @@ describe('prompts', () => {
     expect(prompts.map((prompt) => prompt.name).sort()).toEqual(['diagnose_vm_start', 'provision_vm_from_image']);
     const provision = await h.client.getPrompt({ name: 'provision_vm_from_image', arguments: { name: 'app-9', image: 'debian-12-cloud', network: 'Lab Network' } });
     const provisionText = provision.messages.map((message) => (message.content.type === 'text' ? message.content.text : '')).join('\n');
-    for (const tool of ['list_images', 'list_storages', 'list_hosts', 'create_vm_from_image', 'get_vm']) expect(provisionText).toContain(tool);
+    for (const tool of ['list_hosts', 'create_vm_from_image', 'get_vm']) expect(provisionText).toContain(tool);
     expect(provisionText).toContain('"network":"Lab Network"');
     const diagnose = await h.client.getPrompt({ name: 'diagnose_vm_start', arguments: { vm: 'win10' } });
     const diagnoseText = diagnose.messages.map((message) => (message.content.type === 'text' ? message.content.text : '')).join('\n');

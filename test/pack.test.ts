@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,7 @@ describe('npm package', () => {
     const [tarball] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = (tarball?.files ?? []).map((file) => file.path);
     expect(files).toContain('dist/cli.js');
+    expect(files).toContain('LICENSE');
     expect(files.filter((path) => /^(src|test|bench)\//.test(path))).toEqual([]);
 
     const app = join(work, 'app');
@@ -97,9 +98,10 @@ describe('desktop-extension bundle', () => {
     await run(MCPB, ['clean', bundle], ROOT, 180_000);
     await run(MCPB, ['unpack', bundle, unpacked], ROOT, 60_000);
 
-    for (const path of ['manifest.json', 'package.json', 'dist/cli.js', 'node_modules/@modelcontextprotocol/sdk', 'node_modules/zod', 'node_modules/undici']) {
+    for (const path of ['manifest.json', 'package.json', 'LICENSE', 'dist/cli.js', 'node_modules/@modelcontextprotocol/sdk', 'node_modules/zod', 'node_modules/undici']) {
       expect(existsSync(join(unpacked, path)), path).toBe(true);
     }
+    expect(readFileSync(join(unpacked, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} vmm-mcp contributors\n/);
     for (const path of ['src', 'test', 'bench', 'node_modules/vitest', 'node_modules/typescript', 'node_modules/@anthropic-ai/mcpb']) {
       expect(existsSync(join(unpacked, path)), path).toBe(false);
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OperationError } from '../src/errors.js';
 import { CONFIRM_FIELD, type Elicit } from '../src/safety/confirm-elicitation.js';
 import { SafetyGuard, type GuardDecision, type GuardRequest, type Subject } from '../src/safety/guard.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
@@ -302,5 +303,41 @@ describe('SafetyGuard: elicitation', () => {
     controller.abort();
     expect(refusal(await new SafetyGuard().check(powerOff({ elicit, signal: controller.signal }))).kind).toBe('cancelled');
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('SafetyGuard: a call the subject\'s state rules out', () => {
+  const running = new OperationError('conflict', 'VM web-01 is running, and only a stopped VM can be deleted; nothing was changed', {
+    next: 'stop it first',
+  });
+  const deleteRunning = (changes: Partial<GuardRequest> = {}): GuardRequest =>
+    powerOff({ tool: 'delete_vm', args: { vm: 'web-01' }, consequence: 'Deletes VM web-01.', unmet: running, ...changes });
+
+  it('is refused with the reason and the next step, before any token is issued', async () => {
+    const guard = new SafetyGuard();
+    const result = refusal(await guard.check(deleteRunning()));
+    expect(result).toEqual({ kind: 'conflict', message: `delete_vm refused: ${running.message}`, next: 'stop it first' });
+  });
+
+  it('is refused before any form is shown', async () => {
+    const forms: unknown[] = [];
+    const elicit: Elicit = async (request) => {
+      forms.push(request);
+      return { action: 'accept', content: { [CONFIRM_FIELD]: 'web-01' } };
+    };
+    refusal(await new SafetyGuard().check(deleteRunning({ elicit })));
+    expect(forms).toEqual([]);
+  });
+
+  it('is refused even under VMM_DESTRUCTIVE=allow and for write tools', async () => {
+    const guard = new SafetyGuard();
+    expect(refusal(await guard.check(deleteRunning({ policy: withPolicy({ destructive: 'allow' }) }))).kind).toBe('conflict');
+    expect(refusal(await guard.check(deleteRunning({ tool: 'update_vm', effect: 'write' }))).message).toMatch(/^update_vm refused: /);
+  });
+
+  it('leaves read-only and protection first: their refusal is the one that holds whatever the state', async () => {
+    const guard = new SafetyGuard();
+    expect(refusal(await guard.check(deleteRunning({ policy: withPolicy({ readOnly: true }) }))).message).toContain('VMM_READ_ONLY');
+    expect(refusal(await guard.check(deleteRunning({ policy: withPolicy({ protect: ['web-*'] }) }))).message).toContain('VMM_PROTECT');
   });
 });

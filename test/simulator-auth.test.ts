@@ -130,12 +130,13 @@ describe('simulator 2-step verification', () => {
     expect(next.success).toBe(true);
   });
 
-  it('issues a device token that skips the OTP on the next login of the same account', async () => {
+  it('issues a device token (device_id on v7) that skips the OTP on the next login of the same account', async () => {
     sim = await fastSimulator({ users: [OTP_USER, { ...OTP_USER, account: 'other' }] });
     const first = await postApi(sim, 'entry.cgi', loginParams({
       account: 'ops', passwd: 'ops-password', otp_code: currentCode(), enable_device_token: 'yes', device_name: 'vmm-mcp',
     }));
-    const did = first.data.did as string;
+    expect(first.data.did).toBeUndefined();
+    const did = first.data.device_id as string;
     expect(did).toEqual(expect.any(String));
     expect((await postApi(sim, 'entry.cgi', loginParams({ account: 'ops', passwd: 'ops-password', device_id: did, session: 's2' }))).success).toBe(true);
     expect((await postApi(sim, 'entry.cgi', loginParams({ account: 'other', passwd: 'ops-password', device_id: did }))).error?.code).toBe(403);
@@ -158,8 +159,18 @@ describe('simulator session expiry', () => {
     expect((await vmm(sim, sid, HOSTS, 'list')).error?.code).toBe(106);
   });
 
-  it('kicks the first session with 107 when the same account logs in again with the same session name', async () => {
+  it('lets two logins with the same session name coexist, as two browser tabs with webui do', async () => {
     sim = await fastSimulator();
+    const first = await login(sim, { session: 'webui' });
+    const second = await login(sim, { session: 'webui' });
+    expect(first).not.toBe(second);
+    expect((await vmm(sim, first, HOSTS, 'list')).success).toBe(true);
+    expect((await vmm(sim, second, HOSTS, 'list')).success).toBe(true);
+    expect(sim.liveSessions).toBe(2);
+  });
+
+  it('kicks the first session with 107 on a duplicate login only where the box is set to', async () => {
+    sim = await fastSimulator({ duplicateLoginKicks: true });
     const first = await login(sim, { session: 'shared' });
     const otherName = await login(sim, { session: 'separate' });
     const second = await login(sim, { session: 'shared' });

@@ -33,9 +33,9 @@ describe('simulator compact style', () => {
     const sid = await login(sim);
     const first = await vmm(sim, sid, GUEST, 'List', { offset: '0', limit: '2' });
     const rest = await vmm(sim, sid, GUEST, 'List', { offset: '2', limit: '100' });
-    expect(first.data.total).toBe(5);
+    expect(first.data.total).toBe(6);
     expect(first.data.guests).toHaveLength(2);
-    expect(rest.data.guests).toHaveLength(3);
+    expect(rest.data.guests).toHaveLength(4);
     const win10 = [...first.data.guests, ...rest.data.guests].find((guest: { guest_name: string }) => guest.guest_name === 'win10');
     expect(win10).toMatchObject({ status: 'stopped', storage_size: 25600 * 1024 * 1024, autorun: 0, vcpu_num: 2, vram_size: 2048 });
     expect((await vmm(sim, sid, GUEST, 'list')).error?.code).toBe(103);

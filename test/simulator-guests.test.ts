@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatorHandle } from '../src/providers/synology/simulator/index.js';
+import { ManualClock, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { fastSimulator, login, until, vmm } from './simulator-helpers.js';
 
 let sim: SimulatorHandle | undefined;
@@ -14,8 +14,8 @@ const IMAGE = 'SYNO.Virtualization.API.Guest.Image';
 const TASK = 'SYNO.Virtualization.API.Task.Info';
 const STORAGE_1 = 'nas-01 - VM Storage 1';
 
-async function started(): Promise<{ sim: SimulatorHandle; sid: string }> {
-  sim = await fastSimulator({ taskDurationMs: 200, taskCleanMs: 100 });
+async function started(options: SimulatorOptions = {}): Promise<{ sim: SimulatorHandle; sid: string }> {
+  sim = await fastSimulator({ taskDurationMs: 200, taskCleanMs: 100, ...options });
   return { sim, sid: await login(sim) };
 }
 
@@ -34,7 +34,7 @@ describe('simulator official guests', () => {
     const { sim, sid } = await started();
     const plain = await vmm(sim, sid, GUEST, 'list');
     const full = await vmm(sim, sid, GUEST, 'list', { additional: 'true' });
-    expect(plain.data.guests.map((guest: { guest_name: string }) => guest.guest_name)).toEqual(['win10', 'web-01', 'db-01', 'lab-router', 'ci runner (old)']);
+    expect(plain.data.guests.map((guest: { guest_name: string }) => guest.guest_name)).toEqual(['win10', 'web-01', 'db-01', 'lab-router', 'ci runner (old)', 'analytics-01']);
     expect(plain.data.guests[1]).toMatchObject({ status: 'running', host_name: 'nas-01', storage_name: STORAGE_1 });
     expect(plain.data.guests[1].vdisks).toBeUndefined();
     expect(full.data.guests[2].vdisks.map((disk: { vdisk_size: number }) => disk.vdisk_size)).toEqual([40960, 102400]);
@@ -49,7 +49,7 @@ describe('simulator official guests', () => {
       expect.objectContaining({ host_name: 'nas-02', total_cpu_core: 4, free_cpu_core: 3, total_ram_size: 8192, free_ram_size: 7168 }),
     ]);
     const storages = await vmm(sim, sid, 'SYNO.Virtualization.API.Storage', 'list');
-    expect(storages.data.storages[0]).toMatchObject({ storage_name: STORAGE_1, host_name: 'nas-01', volume_path: '/volume1', size: 2_000_000, used: 120_000 + 25600 + 20480 + 40960 + 102400 });
+    expect(storages.data.storages[0]).toMatchObject({ storage_name: STORAGE_1, host_name: 'nas-01', volume_path: '/volume1', size: 2_000_000, used: 120_000 + 25600 + 20480 + 40960 + 102400 + 51200 });
     const networks = await vmm(sim, sid, 'SYNO.Virtualization.API.Network', 'list');
     expect(networks.data.networks.map((network: { network_name: string }) => network.network_name)).toEqual(['Default VM Network', 'Lab Network']);
   });
@@ -78,16 +78,32 @@ describe('simulator official guests', () => {
     expect(cleaned.error?.code).toBe(1000);
   });
 
-  it('keeps a task created with auto_clean_task=false until it is cleared', async () => {
-    const { sim, sid } = await started();
+  it('keeps a task created with auto_clean_task=false readable until it is cleared', async () => {
+    const clock = new ManualClock();
+    const { sim, sid } = await started({ clock, taskCleanMs: 60_000 });
     const created = await vmm(sim, sid, GUEST, 'create', createParams('kept', { auto_clean_task: 'false' }));
     const taskId = created.data.task_id as string;
-    await until(() => vmm(sim, sid, TASK, 'get', { task_id: taskId }), (answer) => answer.data?.finish === true);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).data.finish).toBe(true);
+    clock.advance(200);
+    expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).data).toMatchObject({ finish: true, task_info: { auto_clean_task: false } });
     expect((await vmm(sim, sid, TASK, 'clear', { task_id: taskId })).success).toBe(true);
     expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).error?.code).toBe(1000);
     expect((await vmm(sim, sid, TASK, 'clear', { task_id: taskId })).error?.code).toBe(1000);
+  });
+
+  it('still cleans a finished create task about a minute after it finished, as the guide says, even with auto_clean_task=false', async () => {
+    const clock = new ManualClock();
+    const { sim, sid } = await started({ clock, taskCleanMs: 60_000 });
+    const guestTask = (await vmm(sim, sid, GUEST, 'create', createParams('cleaned', { auto_clean_task: 'false' }))).data.task_id as string;
+    const imageTask = (await vmm(sim, sid, IMAGE, 'create', {
+      image_name: 'cleaned-image', type: 'disk', ds_file_path: '/images/c.img', storage_names: JSON.stringify([STORAGE_1]), auto_clean_task: 'false',
+    })).data.task_id as string;
+    clock.advance(200);
+    clock.advance(59_000);
+    for (const taskId of [guestTask, imageTask]) expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).data.finish).toBe(true);
+    clock.advance(2_000);
+    for (const taskId of [guestTask, imageTask]) expect((await vmm(sim, sid, TASK, 'get', { task_id: taskId })).error?.code).toBe(1000);
+    expect((await vmm(sim, sid, TASK, 'list')).data.task_ids).toEqual([]);
+    expect(sim.state.vmNamed('cleaned')?.status).toBe('shutdown');
   });
 
   it('clones an image disk by name at the image size', async () => {
@@ -98,11 +114,12 @@ describe('simulator official guests', () => {
     expect(sim.state.vmNamed('from-image')?.disks.map((disk) => disk.size_mb)).toEqual([2048]);
   });
 
-  it('rejects create parameters real boxes reject: any extra parameter (401 naming it), a taken name (403), a missing image (906), an ISO to clone (401), a MAC in use (905)', async () => {
+  it('rejects create parameters real boxes reject: CPU and memory (401 naming it), a taken name (403), a missing image (906), an ISO to clone (401), a MAC in use (905)', async () => {
     const { sim, sid } = await started();
     expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vcpu_num: '2' }))).error).toEqual({
-      code: 401, errors: { name: 'vcpu_num', reason: 'not a parameter of create' },
+      code: 401, errors: { name: 'vcpu_num', reason: 'not a parameter of create; set it with set once the guest exists' },
     });
+    expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vram_size: '2048' }))).error?.code).toBe(401);
     expect((await vmm(sim, sid, GUEST, 'create', createParams('win10'))).error?.code).toBe(403);
     const missing = JSON.stringify([{ create_type: 1, image_name: 'no-such-image' }]);
     expect((await vmm(sim, sid, GUEST, 'create', createParams('x', { vdisks: missing }))).error?.code).toBe(906);
@@ -160,26 +177,32 @@ describe('simulator official guests', () => {
 
 describe('simulator official power actions', () => {
   it('boots a VM on the host with the most free memory, then runs it; a second poweron answers 904', async () => {
-    const { sim, sid } = await started();
+    const clock = new ManualClock();
+    const { sim, sid } = await started({ clock });
     expect(await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'win10' })).toEqual({ success: true });
     expect((await vmm(sim, sid, GUEST, 'get', { guest_name: 'win10' })).data).toMatchObject({ status: 'booting', host_name: 'nas-02' });
-    const running = await until(() => vmm(sim, sid, GUEST, 'get', { guest_name: 'win10' }), (answer) => answer.data.status === 'running');
+    clock.advance(30);
+    const running = await vmm(sim, sid, GUEST, 'get', { guest_name: 'win10' });
     expect(running.data.status).toBe('running');
     expect(sim.state.hostNamed('nas-02')).toMatchObject({ reserved_cpu: 3, reserved_ram_mb: 3072 });
     expect((await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'win10' })).error?.code).toBe(904);
   });
 
-  it('powers on where asked by host name, and refuses with 903 or 902 when memory or CPU threads do not fit', async () => {
+  it('powers on where asked by host name, and refuses with 903 when memory does not fit and 902 only when the VM has more vCPUs than the host has threads', async () => {
     const { sim, sid } = await started();
     expect((await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'win10', host_name: 'nas-01' })).success).toBe(true);
     expect(sim.state.vmNamed('win10')?.host_id).toBe(sim.state.hostNamed('nas-01')?.id);
     await vmm(sim, sid, GUEST, 'set', { guest_name: 'ci runner (old)', vram_size: '4096' });
     const tooBig = await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'ci runner (old)', host_name: 'nas-01' });
     expect(tooBig.error).toEqual({ code: 903, errors: { reason: 'insufficient memory on host nas-01: free 2048 MB, wanted 4096 MB' } });
-    await vmm(sim, sid, GUEST, 'set', { guest_name: 'ci runner (old)', vcpu_num: '8', vram_size: '512' });
+    // nas-02 has 4 threads and lab-router holds one: DSM overcommits, so 4 vCPUs still start there.
+    await vmm(sim, sid, GUEST, 'set', { guest_name: 'ci runner (old)', vcpu_num: '4', vram_size: '512' });
+    expect((await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'ci runner (old)', host_name: 'nas-02' })).success).toBe(true);
+    await vmm(sim, sid, ACTION, 'poweroff', { guest_name: 'ci runner (old)' });
+    await vmm(sim, sid, GUEST, 'set', { guest_name: 'ci runner (old)', vcpu_num: '16' });
     const tooManyCpus = await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'ci runner (old)' });
     expect(tooManyCpus.error?.code).toBe(902);
-    expect(tooManyCpus.error?.errors.reason).toMatch(/insufficient CPU threads on host nas-0\d: free \d, wanted 8/);
+    expect(tooManyCpus.error?.errors.reason).toMatch(/insufficient CPU threads on host nas-0\d: it has \d, wanted 16/);
     expect((await vmm(sim, sid, ACTION, 'poweron', { guest_name: 'win10', host_name: 'nas-09' })).error?.code).toBe(401);
   });
 

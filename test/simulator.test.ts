@@ -87,9 +87,12 @@ describe('simulator description for the standalone command', () => {
     expect(text).toContain('account: admin  password: vmm-demo-password');
   });
 
-  it('answers HTTP 404 outside the webapi cgi paths', async () => {
+  it('answers unknown paths as DSM does, with its JSON "no such API" (102), not an HTML page', async () => {
     sim = await fastSimulator();
-    expect((await fetch(`${sim.url}/`)).status).toBe(404);
-    expect((await fetch(`${sim.url}/webapi/other.cgi?api=SYNO.API.Info`)).status).toBe(404);
+    for (const path of ['/', '/webapi/other.cgi?api=SYNO.API.Info', '/webapi/query.cgi/SYNO.API.Info']) {
+      const response = await fetch(`${sim.url}${path}`);
+      expect(response.headers.get('content-type'), path).toContain('application/json');
+      expect(await response.json(), path).toEqual({ success: false, error: { code: 102 } });
+    }
   });
 });

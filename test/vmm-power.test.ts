@@ -2,10 +2,42 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../src/vmm/operations.js';
 import { failure, STYLES, guestApi, startRig, type VmmRig } from './vmm-harness.js';
 
+function never(): never {
+  throw new Error('the demo inventory has changed');
+}
+
 function recorder(): { progress: Progress[]; wait: { timeoutMs: number; onProgress: (p: Progress) => void } } {
   const progress: Progress[] = [];
   return { progress, wait: { timeoutMs: 10_000, onProgress: (p) => progress.push(p) } };
 }
+
+/** Runs `body` with win10 resized, then puts it back as the inventory has it. */
+async function resized(rig: VmmRig, size: { vcpus?: number; ram_mb?: number }, body: () => Promise<void>): Promise<void> {
+  const vm = rig.sim.state.vmNamed('win10');
+  if (vm === undefined) throw new Error('win10 missing from the inventory');
+  const { vcpus, ram_mb: ram } = vm;
+  vm.vcpus = size.vcpus ?? vcpus;
+  vm.ram_mb = size.ram_mb ?? ram;
+  try {
+    await body();
+  } finally {
+    vm.vcpus = vcpus;
+    vm.ram_mb = ram;
+  }
+}
+
+/** A host's free memory, as the simulator counts it now. */
+function freeRam(rig: VmmRig, name: string): number {
+  return rig.sim.state.freeRamMb(rig.sim.state.hostNamed(name) ?? never());
+}
+
+/** "2 threads and 4096 MiB free", as the simulator counts them now. */
+function freeOf(rig: VmmRig, name: string): string {
+  const threads = rig.sim.state.freeCpu(rig.sim.state.hostNamed(name) ?? never());
+  return `${threads} thread${threads === 1 ? '' : 's'} and ${freeRam(rig, name)} MiB free`;
+}
+
+const HOSTS = ['nas-01', 'nas-02'];
 
 describe.each(STYLES)('power actions (%s style)', (style) => {
   let rig: VmmRig;
@@ -59,53 +91,25 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     expect(rig.sim.state.vmNamed('ci runner (old)')?.status).toBe('shutdown');
   });
 
-  it('explains a power-on refused for memory with the host, its free memory and the wanted memory (903)', async () => {
-    const vm = rig.sim.state.vmNamed('win10');
-    if (vm === undefined) throw new Error('win10 missing from the inventory');
-    vm.ram_mb = 1_000_000;
-    try {
-      const host = rig.sim.state.hosts.get(vm.host_id ?? '');
-      const free = (host?.ram_mb ?? 0) - (host?.reserved_ram_mb ?? 0);
+  it('names in the headline the same host as DSM\'s details when DSM picked the host itself (903)', async () => {
+    await resized(rig, { ram_mb: 1_000_000 }, async () => {
       const error = await failure(rig.vmm.powerOn('win10', {}));
-      expect(error.dsm?.code).toBe(903);
-      expect(error.message).toContain(
-        `insufficient memory on host ${host?.name}: free ${free} MiB, wanted 1000000 MiB; pick another host or lower ram_mb`,
-      );
-      expect(error.next).toContain('ram_mb');
-    } finally {
-      vm.ram_mb = 2048;
-    }
-  });
-
-  it('weighs every host when a VM refused for memory has no host yet (903)', async () => {
-    const vm = rig.sim.state.vmNamed('win10');
-    if (vm === undefined) throw new Error('win10 missing from the inventory');
-    const { ram_mb: ram, host_id: hostId } = vm;
-    vm.ram_mb = 1_000_000;
-    vm.host_id = undefined;
-    try {
-      const error = await failure(rig.vmm.powerOn('win10', {}));
-      expect(error.message).toMatch(
-        /insufficient memory on every host \(most free: host nas-0\d with \d+ MiB\), wanted 1000000 MiB; shut down other VMs or lower ram_mb/,
-      );
-    } finally {
-      vm.ram_mb = ram;
-      vm.host_id = hostId;
-    }
+      const tried = /not enough memory on host (\S+), which has/.exec(error.message)?.[1];
+      expect(tried).toBeDefined();
+      expect(error.dsm?.details.join(' ')).toContain(`host ${tried}`);
+      expect(error.message).toContain(`host ${tried}, which has ${freeOf(rig, tried ?? '')}`);
+      const other = HOSTS.find((name) => name !== tried) ?? never();
+      expect(error.message).toContain(`no host can take it now (host ${other} has ${freeOf(rig, other)})`);
+    });
   });
 
   it('explains a power-on refused for CPU threads with the numbers (902)', async () => {
-    const vm = rig.sim.state.vmNamed('win10');
-    if (vm === undefined) throw new Error('win10 missing from the inventory');
-    vm.vcpus = 64;
-    try {
-      const host = rig.sim.state.hosts.get(vm.host_id ?? '');
+    await resized(rig, { vcpus: 64 }, async () => {
       const error = await failure(rig.vmm.powerOn('win10', {}));
       expect(error.dsm?.code).toBe(902);
-      expect(error.message).toMatch(new RegExp(`insufficient CPU threads on host ${host?.name}: free \\d+ threads, wanted 64 threads`));
-    } finally {
-      vm.vcpus = 2;
-    }
+      expect(error.message).toMatch(/^Cannot power on VM win10 \(64 vCPUs, 2048 MiB\): not enough CPU threads on host nas-0\d, which has \d+ threads? and \d+ MiB free; no host can take it now/);
+      expect(error.message).toMatch(/the largest size that fits is \d+ vCPUs? and 2048 MiB, on host nas-0\d$/);
+    });
   });
 
   it('refuses a CPU or memory change on a running VM before sending anything to DSM', async () => {
@@ -113,7 +117,9 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     const error = await failure(rig.vmm.updateVm('web-01', { vcpus: 4 }));
     const sent = rig.sim.stats.requests.slice(before);
     expect(error.kind).toBe('conflict');
-    expect(error.next).toBe('shut the VM down first with shutdown, then retry');
+    expect(error.message).toBe('VM web-01 is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
+    expect(error.next).toContain('shutdown with wait: true');
+    expect(error.next).toContain('power_off');
     expect(sent.some((request) => request.api === guestApi(style) && request.method.toLowerCase() === 'set')).toBe(false);
     expect(rig.sim.state.vmNamed('web-01')?.vcpus).toBe(2);
   });
@@ -136,10 +142,14 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     expect(sent.some((request) => request.method.toLowerCase() === 'set')).toBe(false);
   });
 
-  it('refuses to delete a running VM and says to shut it down first', async () => {
+  it('refuses to delete a running VM before asking DSM, and says how to stop it first', async () => {
+    const before = rig.sim.stats.requests.length;
     const error = await failure(rig.vmm.deleteVm('lab-router'));
+    const sent = rig.sim.stats.requests.slice(before);
     expect(error.kind).toBe('conflict');
-    expect(error.next).toContain('shutdown');
+    expect(error.message).toBe('VM lab-router is running, and only a stopped VM can be deleted; nothing was changed');
+    expect(error.next).toContain('shutdown with wait: true');
+    expect(sent.some((request) => request.method.toLowerCase() === 'delete')).toBe(false);
     expect(rig.sim.state.vmNamed('lab-router')).toBeDefined();
   });
 
@@ -194,5 +204,41 @@ describe('official style specifics', () => {
     const set = rig.sim.stats.requests.filter((request) => request.method === 'set').at(-1);
     expect(vm).toMatchObject({ name: 'win10-renamed', description: 'desk, spare' });
     expect(set?.params.new_guest_name).toBe('win10-renamed');
+  });
+});
+
+// The compact API cannot choose the host a VM starts on (DSM's auto-select does), so these need the official one.
+describe('power-on failures on a host the caller chose (official style)', () => {
+  let rig: VmmRig;
+  beforeAll(async () => {
+    rig = await startRig({ style: 'official' });
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('names the host asked for with its free figures, each other host, and the largest size that fits when none can take it (903)', async () => {
+    await resized(rig, { ram_mb: 1_000_000 }, async () => {
+      const error = await failure(rig.vmm.powerOn('win10', { host: 'nas-02' }));
+      expect(error.dsm?.code).toBe(903);
+      expect(error.dsm?.details.join(' ')).toContain('host nas-02');
+      expect(error.message).toContain(
+        `Cannot power on VM win10 (2 vCPUs, 1000000 MiB): not enough memory on host nas-02, which has ${freeOf(rig, 'nas-02')}; `
+          + `no host can take it now (host nas-01 has ${freeOf(rig, 'nas-01')})`,
+      );
+      const roomiest = [...HOSTS].sort((a, b) => freeRam(rig, b) - freeRam(rig, a))[0] ?? never();
+      const ram = freeRam(rig, roomiest);
+      expect(error.message).toContain(`the largest size that fits is 2 vCPUs and ${ram} MiB, on host ${roomiest}`);
+      expect(error.next).toContain(`vcpus 2 and ram_mb ${ram} fit host ${roomiest}`);
+    });
+  });
+
+  it('points at the host with room when the one asked for has none (903)', async () => {
+    const [small, big] = [...HOSTS].sort((a, b) => freeRam(rig, a) - freeRam(rig, b)) as [string, string];
+    await resized(rig, { vcpus: 1, ram_mb: freeRam(rig, big) }, async () => {
+      const error = await failure(rig.vmm.powerOn('win10', { host: small }));
+      expect(error.message).toContain(`not enough memory on host ${small}, which has ${freeOf(rig, small)}; room on host ${big} (${freeOf(rig, big)})`);
+      expect(error.next).toBe(`power_on again with host ${big}`);
+    });
   });
 });

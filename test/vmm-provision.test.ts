@@ -76,22 +76,32 @@ describe('creating VMs (official style)', () => {
     expect(rig.sim.state.tasks.has(early.task.id)).toBe(false);
   });
 
-  it('asks which network to use when there are several, listing them, before creating anything', async () => {
+  it('picks the storage holding the image with the most free space and VMM\'s default network, and says why', async () => {
     const mark = rig.sim.stats.requests.length;
-    const error = await failure(rig.vmm.createVmFromImage({ name: 'app-03', image: 'debian-12-cloud' }, { wait: WAIT }));
-    expect(error.kind).toBe('invalid_input');
-    expect(error.message).toContain('Default VM Network');
-    expect(error.message).toContain('Lab Network');
-    expect(sentSince(rig, mark, 'create')).toHaveLength(0);
+    const outcome = await rig.vmm.createVmFromImage({ name: 'auto-01', image: 'ubuntu-24.04-cloud' }, { wait: WAIT });
+    const roomiest = [...rig.sim.state.storages.values()].sort((a, b) => rig.sim.state.freeStorageMb(b) - rig.sim.state.freeStorageMb(a))[0];
+    expect(roomiest?.name).toBe('nas-01 - VM Storage 1');
+    expect(outcome.vm).toMatchObject({ name: 'auto-01', storage: { name: 'nas-01 - VM Storage 1' } });
+    expect(outcome.vm?.nics.map((nic) => nic.network?.name)).toEqual(['Default VM Network']);
+    expect(outcome.chosen).toEqual([
+      {
+        argument: 'storage',
+        id: roomiest?.id,
+        name: 'nas-01 - VM Storage 1',
+        why: expect.stringMatching(/^the usable storage holding image ubuntu-24\.04-cloud with the most free space, [\d.]+ GiB$/),
+      },
+      { argument: 'network', id: rig.sim.state.networkNamed('Default VM Network')?.id, name: 'Default VM Network', why: 'the default network for new VMs' },
+    ]);
+    expect(sentSince(rig, mark, 'create')).toHaveLength(1);
   });
 
-  it('asks which storage to use when the image lies on several storages', async () => {
-    const error = await failure(
-      rig.vmm.createVmFromImage({ name: 'app-03', image: 'ubuntu-24.04-cloud', network: 'Lab Network' }, { wait: WAIT }),
+  it('reports only the defaults it picked, not what was given', async () => {
+    const outcome = await rig.vmm.createVmFromImage(
+      { name: 'auto-02', image: 'ubuntu-24.04-cloud', storage: 'nas-02 - VM Storage 1' },
+      { wait: WAIT },
     );
-    expect(error.kind).toBe('invalid_input');
-    expect(error.message).toContain('nas-01 - VM Storage 1');
-    expect(error.message).toContain('nas-02 - VM Storage 1');
+    expect(outcome.vm?.storage?.name).toBe('nas-02 - VM Storage 1');
+    expect(outcome.chosen?.map((choice) => choice.argument)).toEqual(['network']);
   });
 
   it('refuses to clone an image that is not a disk image', async () => {
@@ -132,7 +142,9 @@ describe('creating VMs (official style)', () => {
     );
     expect(outcome.vm).toMatchObject({ name: 'too-big', vcpus: 64, status: 'stopped' });
     expect(outcome.remaining).toHaveLength(1);
-    expect(outcome.remaining[0]).toMatch(/^power on \(failed: Cannot power on VM too-big: insufficient CPU threads on host nas-01: free \d+ threads, wanted 64 threads/);
+    expect(outcome.remaining[0]).toMatch(
+      /^power on \(failed: Cannot power on VM too-big \(64 vCPUs, 1024 MiB\): not enough CPU threads on host nas-0\d, which has \d+ threads? and \d+ MiB free; no host can take it now/,
+    );
   });
 
   it('creates a VM from explicit parts without waiting, naming what is left to do', async () => {
@@ -198,5 +210,52 @@ describe('creating VMs with a single storage and network', () => {
     const outcome = await rig.vmm.createVmFromImage({ name: 'tiny', image: 'alpine' }, { wait: WAIT });
     expect(outcome.vm).toMatchObject({ storage: { name: 'solo - VM Storage 1' }, host: { name: 'solo' } });
     expect(outcome.vm?.nics.map((nic) => nic.network?.name)).toEqual(['Only Network']);
+  });
+});
+
+describe('creating VMs where the defaults cannot be picked', () => {
+  let rig: VmmRig;
+  beforeAll(async () => {
+    rig = await startRig({
+      style: 'official',
+      inventory: {
+        hosts: [{ name: 'left', cpuThreads: 4, ramMb: 8192 }, { name: 'right', cpuThreads: 4, ramMb: 8192 }],
+        storages: [
+          { name: 'left - VM Storage 1', host: 'left', sizeMb: 1_000_000 },
+          { name: 'right - VM Storage 1', host: 'right', sizeMb: 1_000_000 },
+        ],
+        networks: ['Lab A', 'Lab B'],
+        images: [{ name: 'alpine', type: 'disk', sizeMb: 512, storages: ['left - VM Storage 1', 'right - VM Storage 1'] }],
+      },
+    });
+    // The demo VMs fill these storages too; leave 0.5 GiB free on one and 2 GiB on the other.
+    const free = { 'left - VM Storage 1': 512, 'right - VM Storage 1': 2048 };
+    for (const [name, mb] of Object.entries(free)) {
+      const storage = rig.sim.state.storageNamed(name);
+      if (storage === undefined) throw new Error(`no storage ${name}`);
+      storage.used_mb = storage.size_mb - mb;
+    }
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('names every choice it cannot make in one error, with the candidates, before creating anything', async () => {
+    const mark = rig.sim.stats.requests.length;
+    const error = await failure(rig.vmm.createVmFromImage({ name: 'big', image: 'alpine', disk_size_gb: 4 }, { wait: WAIT }));
+    expect(error.kind).toBe('invalid_input');
+    expect(error.message).toMatch(/^VM big needs storage and network given: storage: no storage holding image alpine has the 4 GiB free the disks need: /);
+    expect(error.message).toContain('left - VM Storage 1 (id ');
+    expect(error.message).toContain('right - VM Storage 1 (id ');
+    expect(error.message).toContain('; network: 2 networks exist and none is the single default: Lab A (id ');
+    expect(error.message).toContain('Lab B (id ');
+    expect(error.next).toBe('pass storage and network as one of the names or ids listed');
+    expect(sentSince(rig, mark, 'create')).toHaveLength(0);
+  });
+
+  it('takes the storage where the disks fit when only one of the image\'s storages has room', async () => {
+    const outcome = await rig.vmm.createVmFromImage({ name: 'small', image: 'alpine', network: 'Lab B', disk_size_gb: 1 }, { wait: WAIT });
+    expect(outcome.vm?.storage?.name).toBe('right - VM Storage 1');
+    expect(outcome.chosen).toEqual([expect.objectContaining({ argument: 'storage', name: 'right - VM Storage 1' })]);
   });
 });

@@ -1,25 +1,26 @@
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { numberSlot, suggestCall } from './calls.js';
 import { completeDiskImages, completeNetworks, completeStorages } from './completions.js';
 import type { PromptTargets } from './targets.js';
 
-/** A walk through provisioning: check the image and capacity, create in one call, verify. */
+/** Provisioning in one call: the sizes from the user, the create, then what to read in its result. */
 export function registerProvisionPrompt(server: McpServer, targets: PromptTargets): void {
   server.registerPrompt(
     'provision_vm_from_image',
     {
       title: 'Provision a VM from an image',
-      description: 'Create a VM from a disk image with the right storage, network and size, checking capacity first.',
+      description: 'Create a VM from a disk image in one call, with the right storage, network and size.',
       argsSchema: {
         name: z.string().describe('Name of the new VM.'),
         image: completable(z.string().describe('Disk image (name or id) to clone.'), (value, context) =>
           completeDiskImages(targets.vmmFor(context), value),
         ),
-        storage: completable(z.string().optional().describe('Storage for the VM (default: the obvious one).'), (value, context) =>
+        storage: completable(z.string().optional().describe('Storage for the VM (default: the one holding the image with the most free space).'), (value, context) =>
           completeStorages(targets.vmmFor(context), value ?? ''),
         ),
-        network: completable(z.string().optional().describe('Network for the VM (default: the only one).'), (value, context) =>
+        network: completable(z.string().optional().describe('Network for the VM (default: the default network, else the only one).'), (value, context) =>
           completeNetworks(targets.vmmFor(context), value ?? ''),
         ),
         ...targets.argument(),
@@ -27,29 +28,31 @@ export function registerProvisionPrompt(server: McpServer, targets: PromptTarget
     },
     (args) => {
       const { name, image, storage, network } = args;
-      const placement = [
-        storage === undefined || storage === '' ? undefined : `storage "${storage}"`,
-        network === undefined || network === '' ? undefined : `network "${network}"`,
-      ].filter((part) => part !== undefined);
-      const createArgs = JSON.stringify({
-        name,
-        image,
-        ...(storage ? { storage } : {}),
-        ...(network ? { network } : {}),
-        vcpus: '<vcpus>',
-        ram_mb: '<ram_mb>',
-        power_on: true,
-      });
+      const target = targets.callTarget(args);
+      const given = {
+        ...(storage === undefined || storage === '' ? {} : { storage }),
+        ...(network === undefined || network === '' ? {} : { network }),
+      };
+      const placement = Object.entries(given).map(([argument, value]) => `${argument} "${value}"`);
+      const create = suggestCall(
+        'create_vm_from_image',
+        { name, image, ...given, vcpus: numberSlot('vcpus'), ram_mb: numberSlot('ram_mb'), power_on: true },
+        target,
+      );
+      const leftOut = ['storage', 'network'].filter((argument) => !(argument in given));
       const steps = [
-        `Call list_vms with name "${name}" to make sure no VM of that name exists; if one does, stop and ask the user.`,
-        `Call list_images and check that "${image}" exists and has type "disk" (only disk images can be cloned). Note the storages holding it.`,
-        'Call list_storages (free_gb) and list_hosts (free ram_mb and cpu_threads) to check there is room. '
-          + 'Ask the user for vcpus and ram_mb if they did not say; keep ram_mb below the free RAM of a host.',
-        ...(network ? [] : ['Call list_networks if you need to pick a network (it can be omitted when only one exists).']),
-        `Call create_vm_from_image with ${createArgs} (fill in vcpus and ram_mb). It waits for DSM to finish, then sets CPU/RAM and powers on.`,
-        'Read the result: status "done" means finished; "incomplete" lists the steps in remaining to do with update_vm or power_on; '
-          + '"not_finished" gives a task_id to follow with wait_task. An error names the DSM code and what to change.',
-        `Call get_vm with vm "${name}" and report its status, host, disks and network to the user.`,
+        'If the user did not say how many vcpus and how much ram_mb (MiB) the VM gets, ask them. '
+          + `${suggestCall('list_hosts', {}, target)} shows each host's free cpu_threads and ram_mb, if they want to know what fits.`,
+        `Create it in one call: ${create}, with <vcpus> and <ram_mb> replaced by those numbers. `
+          + 'It refuses a name another VM has, before creating anything; it waits for the virtualization manager, then sets CPU/RAM and powers on.'
+          + (leftOut.length === 0
+            ? ''
+            : ` ${leftOut.join(' and ')} ${leftOut.length === 1 ? 'is' : 'are'} left out on purpose: the server picks `
+              + "the image's storage with the most free space and the default network, and says what it chose in chosen; "
+              + 'if it cannot choose, its error lists the candidates: ask the user which one, and add it to the call.'),
+        'Read the result: status "done" means finished; "incomplete" lists in remaining the steps still to do (update_vm, power_on); '
+          + '"not_finished" gives a task_id to follow with wait_task. An error says what failed and what to change.',
+        `Tell the user what was made: name, status, host, and the storage and network chosen. ${suggestCall('get_vm', { vm: name }, target)} has the details if they ask.`,
       ];
       const text = [
         ...targets.instruction(args),

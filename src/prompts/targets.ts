@@ -43,6 +43,12 @@ export class PromptTargets {
     return [`Work on target "${name}": pass target "${name}" in every tool call.`, ''];
   }
 
+  /** The `target` argument for the tool calls a prompt suggests: none for the default target. */
+  callTarget(args: Record<string, unknown>): Record<string, string> {
+    const name = args.target;
+    return typeof name === 'string' && name !== '' && name !== this.default().name ? { target: name } : {};
+  }
+
   private default(): TargetRuntime {
     const [first] = this.targets;
     if (first === undefined) throw new Error('prompts need at least one target');

@@ -8,6 +8,8 @@ export interface Subject {
   kind: 'vm' | 'image';
   id: string;
   name: string;
+  /** The backend's word for its state (a VM's `running`), which tools' preconditions are checked against. */
+  status?: string;
   /** Shown in previews and confirmation forms: status, host, disks... */
   facts: Record<string, unknown>;
 }
@@ -23,6 +25,8 @@ export interface GuardRequest {
   args: Record<string, unknown>;
   /** What will happen, in words, e.g. "Forcibly powers off VM web-01 now; unsaved data in the guest is lost." */
   consequence: string;
+  /** Why the call cannot happen in the subject's present state (a running VM to delete), with the step that makes it possible. */
+  unmet?: OperationError;
   confirmToken?: string;
   /** Present only when the client declared form elicitation. */
   elicit?: Elicit;
@@ -48,8 +52,10 @@ export const DEFAULT_ELICITATION_TIMEOUT_MS = 3 * 60_000;
 
 /**
  * The one gate every tool call passes, in this order: reads go through; read-only refuses changes;
- * a protected VM refuses every change whatever else is set; writes go through; destructive calls are
- * denied, allowed, or confirmed (by the human through elicitation, else by a second call with a token).
+ * a protected VM refuses every change whatever else is set; a call the subject's state rules out is
+ * refused with the step that makes it possible (nobody is asked to confirm what cannot happen); writes
+ * go through; destructive calls are denied, allowed, or confirmed (by the human through elicitation,
+ * else by a second call with a token).
  */
 export class SafetyGuard {
   private readonly tokens: ConfirmTokenStore;
@@ -75,6 +81,10 @@ export class SafetyGuard {
         return refused(`${tool} refused: VM ${subject.name} is protected by the VMM_PROTECT pattern "${glob}".`,
           `No tool may change this VM; remove "${glob}" from VMM_PROTECT to allow it.`);
       }
+    }
+    if (request.unmet !== undefined) {
+      const { unmet } = request;
+      return { action: 'refused', error: new OperationError(unmet.kind, `${tool} refused: ${unmet.message}`, { next: unmet.next, cause: unmet }) };
     }
     if (effect === 'write') return { action: 'proceed' };
     if (policy.destructive === 'deny') {
@@ -152,7 +162,14 @@ function tokenRefusal(request: GuardRequest, result: Exclude<RedeemResult, { ok:
   const error = (message: string, next = fresh): OperationError => new OperationError('policy', message, { next });
   switch (result.reason) {
     case 'unknown':
-      return error(`${request.tool} refused: confirm_token is not one this server issued (tokens do not survive a restart).`);
+      // A client that starts a server per call (the MCP Inspector's CLI does) lands here every time: say how out of the loop.
+      return error(
+        `${request.tool} refused: confirm_token is not one this server issued. A token is redeemed only by the server process `
+          + '(and, over HTTP, the session) that issued it: it does not survive a restart, and a client that starts a new server '
+          + 'for every call can never redeem one.',
+        `Run the server once for the whole session and call ${request.tool} again without confirm_token for a new preview and token; `
+          + 'for scripted use with no human to ask, set VMM_DESTRUCTIVE=allow on that server instead.',
+      );
     case 'reused':
       return error(`${request.tool} refused: confirm_token was already used at ${new Date(result.usedAt).toISOString()}; each token confirms one call.`);
     case 'expired':

@@ -25,13 +25,13 @@ export const hostArgument = reference('Host');
 
 export const newNameArgument = text(255);
 
-export const vcpusArgument = z.number().int().min(1).max(64);
+export const vcpusArgument = z.number().int().min(1).max(64).describe('Virtual CPUs.');
 export const ramMbArgument = z.number().int().min(256).max(1_048_576).describe('Memory in MiB.');
 export const sizeGbArgument = z.number().int().min(1).max(65_536).describe('Disk size in GiB.');
 
-export const taskIdArgument = text(255);
+export const taskIdArgument = text(255).describe('From a create call or list_tasks.');
 
-export const statusArgument = z.enum(VM_STATUSES);
+export const statusArgument = z.enum(VM_STATUSES).describe('VM status.');
 export const autorunArgument = z.enum(AUTORUN_MODES);
 /** Free text may span lines; other control characters are refused. */
 const NO_CONTROL_CHARACTERS_BUT_LINES = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
@@ -40,8 +40,8 @@ export const descriptionArgument = z
   .max(1024)
   .regex(NO_CONTROL_CHARACTERS_BUT_LINES, 'must not contain control characters other than tab and line breaks');
 
-export const limitArgument = z.number().int().min(1).max(200).default(50);
-export const offsetArgument = z.number().int().min(0).default(0);
+export const limitArgument = z.number().int().min(1).max(200).default(50).describe('Items per page.');
+export const offsetArgument = z.number().int().min(0).default(0).describe('Items to skip: next_offset of the previous page.');
 
 export function waitArgument(until: string, byDefault: boolean): z.ZodDefault<z.ZodBoolean> {
   return z.boolean().default(byDefault).describe(`Wait until ${until}.`);
@@ -49,5 +49,5 @@ export function waitArgument(until: string, byDefault: boolean): z.ZodDefault<z.
 
 /** Seconds. A wait that runs out is not an error: the result says what is not finished yet. */
 export function timeoutArgument(defaultSeconds: number): z.ZodDefault<z.ZodNumber> {
-  return z.number().int().min(1).max(3600).default(defaultSeconds);
+  return z.number().int().min(1).max(3600).default(defaultSeconds).describe('Longest wait in seconds.');
 }

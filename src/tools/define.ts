@@ -1,5 +1,6 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GuardDecision, Subject } from '../safety/guard.js';
 import type { Policy, ToolEffect } from '../safety/policy.js';
@@ -51,6 +52,11 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   needs?: readonly Capability[];
   input: Input;
   output: Output;
+  /**
+   * What rules the call out in the subject's present state (a running VM cannot be deleted). The boundary
+   * checks it on the subject the tool hands to `guard`, after the policy and before any confirmation.
+   */
+  precondition?(args: z.output<NoInfer<Input>>, subject: Subject): OperationError | undefined;
   run(args: z.output<NoInfer<Input>>, ctx: ToolContext): Promise<z.input<NoInfer<Output>>>;
 }
 
@@ -73,6 +79,8 @@ export interface ToolDefinition {
   input: AnyObject;
   /** What `structuredContent` matches; for destructive tools, also the confirmation request. */
   output: z.ZodType<Record<string, unknown>>;
+  /** Checked by the boundary before the guard may ask anyone to confirm (see ToolSpec). */
+  precondition?(args: Record<string, unknown>, subject: Subject): OperationError | undefined;
   /** Runs with arguments already parsed by `input` and stripped of `target` and `confirm_token`. */
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
@@ -111,14 +119,25 @@ export function annotationsFor(effect: ToolEffect): ToolAnnotations {
   }
 }
 
-/** Destructive calls may answer with a confirmation request instead of their result. */
-const confirmationRequiredOutput = z.object({
-  status: z.literal('confirmation_required'),
-  message: z.string(),
-  confirm_token: z.string(),
-  expires_at: z.string(),
-  preview: z.record(z.string(), z.unknown()),
-});
+/**
+ * Destructive calls may answer with a confirmation request instead of their result. The preview repeats
+ * the arguments the token is bound to, typed by the tool's own input schema. Only the preview's fields a
+ * client may act on are declared; the rest (the subject's facts, the words for the human) may grow.
+ */
+function confirmationRequiredOutput(args: AnyObject) {
+  return z.object({
+    status: z.literal('confirmation_required'),
+    message: z.string(),
+    confirm_token: z.string(),
+    expires_at: z.string(),
+    preview: z.object({
+      target: z.string(),
+      subject: z.object({ kind: z.string(), id: z.string(), name: z.string() }),
+      consequence: z.string(),
+      args,
+    }),
+  });
+}
 
 export function defineTool<Input extends AnyObject, Output extends AnyObject>(spec: ToolSpec<Input, Output>): ToolDefinition {
   const scope = spec.scope ?? 'target';
@@ -127,7 +146,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     ...(spec.effect === 'destructive' ? { confirm_token: confirmTokenArgument } : {}),
   };
   const output: z.ZodType<Record<string, unknown>> =
-    spec.effect === 'destructive' ? z.union([spec.output, confirmationRequiredOutput]) : spec.output;
+    spec.effect === 'destructive' ? z.union([spec.output, confirmationRequiredOutput(spec.input)]) : spec.output;
   return {
     name: spec.name,
     title: spec.title,
@@ -139,6 +158,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     input: z.object({ ...spec.input.shape, ...common }).strict(),
     output,
     // The boundary parsed `args` with `input`, a superset of spec.input, and removed the common arguments.
+    ...(spec.precondition === undefined ? {} : { precondition: (args, subject) => spec.precondition?.(args as z.output<Input>, subject) }),
     run: async (args, ctx) => spec.run(args as z.output<Input>, ctx) as Promise<Record<string, unknown>>,
   };
 }

@@ -25,7 +25,7 @@ const WEB_URL = /^(https?|ftp):\/\/[^\s\u0000-\u001f\u007f-\u009f]+$/i;
 const listImages = defineTool({
   name: 'list_images',
   title: 'List images',
-  description: 'List images (disk, vdsm, iso) with size_gb and the storages holding them (or region and status), paged.',
+  description: 'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb where the backend reports it, paged.',
   effect: 'read',
   input: z.object({ limit: limitArgument, offset: offsetArgument }),
   output: z.object({ images: z.array(imageView), ...pageFields }),

@@ -10,10 +10,11 @@ import type { ToolDefinition } from './define.js';
  *   enums, required fields and descriptions; string patterns and lengths are left to the boundary
  *   (they refuse control characters, a relative path or 255+ characters, and its refusal names the rule);
  * - `target` is listed only when there is a choice, as the list of target names;
- * - output schemas give the shape: the fields, how they nest (objects, arrays, unions) and the values
- *   of enumerations. Not the types of the fields (names and units say them: ids and names are text,
- *   vcpus, *_mb and *_gb numbers), which fields are required (the data shows it), nor closed-object
- *   markers. That keeps each entity's fields visible at a third of the bytes.
+ * - output schemas are the real JSON Schema of `structuredContent` (clients validate it): types,
+ *   required fields, enumerations and nullability at every depth. Left out: descriptions (names and
+ *   units say what a field is; the tool description says the rest), string rules and defaults (they
+ *   bound what callers send, not what the server answers), and closed-object markers, so that a client
+ *   built against this listing still accepts an answer that gained a field.
  * The boundary validates with the full zod schemas, whatever the listing leaves out.
  */
 export function describeTool(tool: ToolDefinition, targetNames: readonly string[]): Tool {
@@ -31,9 +32,9 @@ type Json = Record<string, unknown>;
 
 const STRING_RULES = new Set(['pattern', 'minLength', 'maxLength']);
 
-/** String rules, and the largest safe integer, which is how zod says "integer" rather than a real bound. */
+/** String rules, and the safe integer range, which is how zod says "integer" rather than a real bound. */
 function isBoundaryRule(key: string, value: unknown): boolean {
-  return STRING_RULES.has(key) || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER);
+  return STRING_RULES.has(key) || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER);
 }
 
 function inputSchema(tool: ToolDefinition, targetNames: readonly string[]): Tool['inputSchema'] {
@@ -50,11 +51,10 @@ function inputSchema(tool: ToolDefinition, targetNames: readonly string[]): Tool
   return { ...json, type: 'object', properties };
 }
 
-const NOT_SHAPE = new Set(['type', 'required', 'propertyNames', 'additionalProperties']);
+const NOT_IN_OUTPUT = new Set(['description', 'default', 'propertyNames', 'additionalProperties']);
 
 function outputSchema(schema: z.ZodType): Tool['outputSchema'] {
-  const shape = without(objectSchema(schema, 'output'), (key) => NOT_SHAPE.has(key)) as Json;
-  return { type: 'object', ...shape };
+  return without(objectSchema(schema, 'output'), (key, value) => NOT_IN_OUTPUT.has(key) || isBoundaryRule(key, value)) as Tool['outputSchema'];
 }
 
 /** MCP wants `type: "object"` at the top, also where the schema is a union of object shapes. */

@@ -157,6 +157,7 @@ class ToolCall {
     consequence: string,
   ): Promise<ProceedDecision> {
     this.subject = subject;
+    const unmet = subject === undefined ? undefined : this.tool.precondition?.(args, subject);
     const decision = await this.services.guard.check({
       tool: this.tool.name,
       effect: this.tool.effect,
@@ -165,6 +166,7 @@ class ToolCall {
       ...(subject === undefined ? {} : { subject }),
       args,
       consequence,
+      ...(unmet === undefined ? {} : { unmet }),
       ...(confirmToken === undefined ? {} : { confirmToken }),
       ...this.elicitation(),
       signal: this.extra.signal,

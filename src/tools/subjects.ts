@@ -8,6 +8,7 @@ export function vmSubject(vm: Vm): Subject {
     kind: 'vm',
     id: vm.id,
     name: vm.name,
+    status: vm.status,
     facts: {
       status: vm.status,
       host: vm.host?.name,

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Page } from '../vmm/operations.js';
-import type { Host, Image, Network, Storage, Task, Vm, VmSummary } from '../vmm/model.js';
+import { AUTORUN_MODES, IMAGE_TYPES, type Host, type Image, type Network, type Storage, type Task, type Vm, type VmSummary } from '../vmm/model.js';
 
 /**
  * What tools and resources show of the model, and the schemas that describe it. Sizes are for people:
  * GiB for disks and storage, MiB for memory. Lists are compact rows; details come from get_vm.
- * The schemas describe shapes only (tools/list strips what an LLM does not need from output schemas,
- * see listing.ts); what a field means is said where an agent reads it, in the tool descriptions.
+ * The schemas are what tools/list publishes as output schemas (see listing.ts); what a field means is
+ * said where an agent reads it, in the tool descriptions.
  */
 
 /** MiB to GiB, two decimals: 20480 -> 20, 1536 -> 1.5. */
@@ -56,7 +56,7 @@ export function toVmBrief(vm: VmSummary): VmBrief {
 /** Host, storage and networks by name, as callers pass them back; disks and NICs without their internal ids. */
 export const vmDetails = vmBrief.extend({
   storage: z.string().optional(),
-  autorun: z.string(),
+  autorun: z.enum(AUTORUN_MODES),
   description: z.string(),
   disks: z.array(z.object({ size_gb: z.number(), controller: z.string() })),
   nics: z.array(z.object({ mac: z.string(), model: z.string(), network: z.string().optional() })),
@@ -77,7 +77,7 @@ export function toVmDetails(vm: Vm): VmDetails {
 export const imageView = z.object({
   id: z.string(),
   name: z.string(),
-  type: z.string(),
+  type: z.enum(IMAGE_TYPES),
   status: z.string().optional(),
   region: z.string().optional(),
   size_gb: z.number().optional(),

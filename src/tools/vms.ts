@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Vm, VmChanges } from '../vmm/model.js';
 import type { CreateVmOutcome, OneStepOutcome, PowerOutcome } from '../vmm/operations.js';
+import { CHANGES_NEEDING_STOP, unlessStopped } from '../vmm/preconditions.js';
 import {
   autorunArgument,
   descriptionArgument,
@@ -39,7 +40,7 @@ const listVms = defineTool({
       .max(255)
       .optional()
       .describe('Case-insensitive substring, or a glob when it has * or ? (e.g. "web-*").'),
-    status: statusArgument.optional(),
+    status: statusArgument.optional().describe('Only VMs in this status.'),
     host: hostArgument.optional(),
     limit: limitArgument,
     offset: offsetArgument,
@@ -162,9 +163,12 @@ const powerOff = defineTool({
   output: powerResult,
   async run({ vm, wait, timeout_s }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
+    const words = { action: 'power off', state: 'stopped', tool: 'power_off' };
+    // Nothing to force off, so nothing for a human to confirm.
+    if (target.status === 'stopped') return powerAnswer({ vm: target, already: true, settled: true }, words, { wait, timeout_s });
     await ctx.guard(vmSubject(target), `Forcibly powers off VM ${target.name} now; unsaved data in the guest is lost.`);
     const outcome = await ctx.vmm.powerOff(target.id, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
-    return powerAnswer(outcome, { action: 'power off', state: 'stopped', tool: 'power_off' }, { wait, timeout_s });
+    return powerAnswer(outcome, words, { wait, timeout_s });
   },
 });
 
@@ -268,7 +272,8 @@ const createVmFromImage = defineTool({
   title: 'Create a VM from an image',
   description:
     'Create a VM from a disk image in one call: clone it, attach a network, set vcpus/ram_mb, optionally power on. '
-    + 'Waits up to timeout_s. storage and network default to the one obvious choice (LunaNode: the cheapest fitting plan).',
+    + 'Waits up to timeout_s. Left out, storage is the one holding the image with the most free space, network the default '
+    + '(else the only) one; chosen says what was picked and why. LunaNode: the cheapest fitting plan.',
   effect: 'write',
   needs: ['create_vm', 'create_vm_from_image'],
   input: z.object({
@@ -279,10 +284,12 @@ const createVmFromImage = defineTool({
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
     size_gb: sizeGbArgument.optional().describe('Adds an empty data disk of this many GiB (DSM cannot resize a clone).'),
-    power_on: z.boolean().default(false),
+    power_on: z.boolean().default(false).describe('Start the VM once created.'),
     timeout_s: timeoutArgument(CREATE_TIMEOUT_S),
   }),
-  output: creationResult,
+  output: creationResult.extend({
+    chosen: z.array(z.object({ argument: z.enum(['storage', 'network']), id: z.string(), name: z.string(), why: z.string() })),
+  }),
   async run({ timeout_s, size_gb, ...spec }, ctx) {
     await ctx.guard(undefined, `Creates VM ${spec.name} from image ${spec.image}${spec.power_on ? ' and powers it on' : ''}.`);
     if (!(await ctx.vmm.capabilities(ctx)).has('create_vm')) {
@@ -294,14 +301,17 @@ const createVmFromImage = defineTool({
       );
       // Such backends boot a new VM as part of creating it; power_on: false cannot keep it off.
       if (!spec.power_on) outcome.warnings.push(`this target starts a new VM as it creates it; shut VM ${name} down with shutdown if it should be off`);
-      return oneStepAnswer(name, outcome, timeout_s);
+      return { ...oneStepAnswer(name, outcome, timeout_s), chosen: [] };
     }
     const outcome = await ctx.vmm.createVmFromImage(
       { ...spec, ...(size_gb === undefined ? {} : { disk_size_gb: size_gb }) },
       { wait: waitFor(timeout_s, ctx) },
       ctx,
     );
-    return creationAnswer(spec.name, outcome, { wait: true, timeout_s });
+    const chosen = outcome.chosen ?? [];
+    const answer = creationAnswer(spec.name, outcome, { wait: true, timeout_s });
+    const picks = chosen.map((choice) => `${choice.argument} ${choice.name} (${choice.why})`).join(' and ');
+    return { ...answer, message: picks === '' ? answer.message : `${answer.message} Chose ${picks}.`, chosen };
   },
 });
 
@@ -323,7 +333,7 @@ const updateVm = defineTool({
   effect: 'write',
   input: z.object({
     vm: vmArgument,
-    new_name: newNameArgument.optional(),
+    new_name: newNameArgument.optional().describe('Rename the VM.'),
     vcpus: vcpusArgument.optional(),
     ram_mb: ramMbArgument.optional(),
     autorun: autorunArgument.optional().describe('Start with the host.'),
@@ -335,6 +345,8 @@ const updateVm = defineTool({
     changed: z.array(z.string()),
     vm: vmBrief,
   }),
+  precondition: ({ vcpus, ram_mb }, subject) =>
+    vcpus === undefined && ram_mb === undefined ? undefined : unlessStopped(subject, CHANGES_NEEDING_STOP.resize),
   async run({ vm, ...changes }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     const changed = describeChanges(target, changes);
@@ -355,6 +367,7 @@ const deleteVm = defineTool({
     message: z.string(),
     deleted: z.object({ id: z.string(), name: z.string() }),
   }),
+  precondition: (_args, subject) => unlessStopped(subject, CHANGES_NEEDING_STOP.delete),
   async run({ vm }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Deletes VM ${target.name} and its ${describeDisks(target)} permanently; this cannot be undone.`);

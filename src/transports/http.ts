@@ -156,7 +156,8 @@ function failRequest(res: ServerResponse, logger: Logger, error: unknown): void 
   replyJsonRpcError(res, 500, -32603, 'Internal server error', { connection: 'close' });
 }
 
-function checkBinding(options: HttpServerOptions): void {
+/** The settings startHttpServer refuses, checked without starting anything. */
+export function checkBinding(options: Pick<HttpServerOptions, 'host' | 'token' | 'allowNonLoopback'>): void {
   if (!isLoopbackHost(options.host) && options.allowNonLoopback !== true) {
     throw new OperationError('invalid_input',
       `Refusing to serve MCP over HTTP on ${options.host}: it is not a loopback address, so other machines could reach the server.`,

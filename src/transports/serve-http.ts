@@ -4,12 +4,26 @@ import { isOperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isSessionLive } from '../runtime.js';
 import type { TargetRuntime } from '../server.js';
-import { generateHttpToken, startHttpServer, type HttpServerHandle } from './http.js';
+import { checkBinding, generateHttpToken, startHttpServer, type HttpServerHandle } from './http.js';
 
 export type HttpSettings = Pick<
   Settings,
   'http_host' | 'http_port' | 'http_allow_remote' | 'http_token' | 'http_allowed_hosts' | 'http_allowed_origins'
 >;
+
+/** Refuses what serveHttp would refuse, before anything (the demo simulator, DSM sessions) starts. */
+export function checkHttpSettings(settings: HttpSettings): void {
+  try {
+    checkBinding({ host: settings.http_host, token: settings.http_token ?? generateHttpToken(), allowNonLoopback: settings.http_allow_remote });
+  } catch (error) {
+    throw asSettingError(error);
+  }
+}
+
+/** A refused binding, a short token or a busy port: settings to fix, reported like any other bad setting. */
+function asSettingError(error: unknown): unknown {
+  return isOperationError(error) && error.kind === 'invalid_input' ? new ConfigError(`${error.message} ${error.next ?? ''}`.trim()) : error;
+}
 
 /**
  * `vmm-mcp --http`: every MCP session gets its own server from `createMcpServer`, all of them over the
@@ -35,9 +49,7 @@ export async function serveHttp(
     logger,
     health: async () => ({ targets: targets.map((target) => ({ name: target.name, sessionLive: isSessionLive(target) })) }),
   }).catch((error: unknown) => {
-    // A refused binding, a short token or a busy port: settings to fix, reported like any other bad setting.
-    if (isOperationError(error) && error.kind === 'invalid_input') throw new ConfigError(`${error.message} ${error.next ?? ''}`.trim());
-    throw error;
+    throw asSettingError(error);
   });
   const lines = [`vmm-mcp: serving MCP over Streamable HTTP at ${handle.url}`];
   if (settings.http_token === undefined) {

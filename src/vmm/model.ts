@@ -124,6 +124,8 @@ export interface Storage {
 export interface Network {
   id: NetworkId;
   name: string;
+  /** The backend's network for new VMs when nobody says otherwise (VMM's "Default VM Network"). */
+  default?: boolean;
 }
 
 export interface Task {

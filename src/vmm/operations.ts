@@ -22,6 +22,7 @@ import type {
   VmSummary,
 } from './model.js';
 import { explainPowerOnFailure } from './power.js';
+import { CHANGES_NEEDING_STOP, unlessStopped } from './preconditions.js';
 import {
   type CreateImageSpec,
   type CreateVmFromImageSpec,
@@ -192,13 +193,8 @@ export class Vmm {
   async updateVm(ref: string, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
     checkChanges(changes);
     const vm = await this.resolveVm(ref, ctx);
-    if ((changes.vcpus !== undefined || changes.ram_mb !== undefined) && vm.status !== 'stopped') {
-      throw new OperationError(
-        'conflict',
-        `VM ${vm.name} is ${vm.status}: vcpus and ram_mb can only change while it is stopped`,
-        { next: 'shut the VM down first with shutdown, then retry' },
-      );
-    }
+    const unmet = changes.vcpus === undefined && changes.ram_mb === undefined ? undefined : unlessStopped(vm, CHANGES_NEEDING_STOP.resize);
+    if (unmet !== undefined) throw unmet;
     if (changes.new_name !== undefined && changes.new_name !== vm.name) {
       const taken = (await this.backend.listVms(ctx)).find((other) => other.name === changes.new_name);
       if (taken !== undefined) {
@@ -217,6 +213,8 @@ export class Vmm {
 
   async deleteVm(ref: string, ctx?: CallContext): Promise<{ deleted: VmSummary }> {
     const vm = await this.resolveVm(ref, ctx);
+    const unmet = unlessStopped(vm, CHANGES_NEEDING_STOP.delete);
+    if (unmet !== undefined) throw unmet;
     try {
       await this.backend.deleteVm(vm.id, ctx);
     } catch (error) {

@@ -4,8 +4,10 @@ import type { Host, HostId, Ref, VmSummary } from './model.js';
 
 /**
  * A power-on refused for lack of memory or CPU threads, retold with the numbers that let someone
- * act: which host, how much it has free, how much the VM wants, and which hosts could take it.
- * The host list is read after the failure; if even that fails, the original error stands.
+ * act: the host that was tried (the one asked for, else the one DSM's details name, else the VM's
+ * own) with its free figures, the hosts that have room, and when none has, every host's free
+ * figures and the largest size that would fit. The host list is read after the failure; if even
+ * that fails, the original error stands.
  */
 export async function explainPowerOnFailure(
   backend: VmmBackend,
@@ -30,31 +32,73 @@ export async function explainPowerOnFailure(
       cause: error,
     });
   }
-  const hostId = requestedHost?.id ?? vm.host?.id;
-  const target = hosts.find((host) => host.id === hostId) ?? (hosts.length === 1 ? hosts[0] : undefined);
-  const wanted = memory ? vm.ram_mb : vm.vcpus;
-  const free = (host: Host): number | undefined => (memory ? host.ram_mb?.free : host.cpu_threads?.free);
-  const unit = memory ? ' MiB' : ' threads';
+  if (hosts.length === 0) return error;
+  const tried = triedHost(hosts, requestedHost, error.dsm?.details ?? [], vm);
   const resource = memory ? 'memory' : 'CPU threads';
-  const fitting = hosts.filter((host) => host !== target && (free(host) ?? 0) >= wanted);
-  const alternatives =
-    fitting.length > 0 ? ` (hosts with enough free: ${fitting.map((host) => `${host.name} ${free(host)}${unit}`).join(', ')})` : '';
-  const lower = memory ? 'lower ram_mb' : 'lower vcpus';
-  const roomiest = [...hosts].sort((a, b) => (free(b) ?? 0) - (free(a) ?? 0))[0];
+  const refusal = tried === undefined ? `not enough ${resource} on the host DSM picked` : `not enough ${resource} on host ${tried.name}, which has ${freeFigures(tried)}`;
+  const elsewhere = hosts.filter((host) => host !== tried && fits(host, vm));
+  const [roomy] = elsewhere;
   let detail: string;
-  if (target !== undefined) {
-    detail = `insufficient ${resource} on host ${target.name}: free ${free(target) ?? 'unknown'}${unit}, wanted ${wanted}${unit}; pick another host or ${lower}`;
-  } else if (roomiest !== undefined) {
-    detail = `insufficient ${resource} on every host (most free: host ${roomiest.name} with ${free(roomiest) ?? 'unknown'}${unit}), wanted ${wanted}${unit}; shut down other VMs or ${lower}`;
+  let next: string;
+  if (roomy !== undefined) {
+    detail = `; room on ${elsewhere.map((host) => `host ${host.name} (${freeFigures(host)})`).join(', ')}`;
+    next = `power_on again with host ${roomy.name}`;
+  } else if (tried !== undefined && fits(tried, vm)) {
+    detail = '; the host list read just after shows room there now, so other VMs may have freed it meanwhile';
+    next = `power_on again${requestedHost === undefined ? '' : ` with host ${tried.name}`}; if it fails the same way, shut down other VMs on that host`;
   } else {
-    return error;
+    const others = hosts.filter((host) => host !== tried);
+    const largest = largestFit(hosts, vm);
+    detail = '; no host can take it now'
+      + (others.length === 0 ? '' : ` (${others.map((host) => `host ${host.name} has ${freeFigures(host)}`).join(', ')})`)
+      + (largest === undefined ? '' : `; the largest size that fits is ${counted(largest.vcpus, 'vCPU')} and ${largest.ram_mb} MiB, on host ${largest.host.name}`);
+    const lower = largest === undefined ? '' : ` (vcpus ${largest.vcpus} and ram_mb ${largest.ram_mb} fit host ${largest.host.name})`;
+    next = `shut down other VMs to free a host (list_vms with host shows what runs where), or lower vcpus/ram_mb with update_vm${lower} while the VM is stopped; then power_on again`;
   }
-  return new OperationError('backend', `Cannot power on VM ${vm.name}: ${detail}`, {
-    next: `power on with another host${alternatives}, or shut down other VMs, or ${lower} with update_vm while the VM is stopped`,
+  return new OperationError('backend', `Cannot power on VM ${vm.name} (${counted(vm.vcpus, 'vCPU')}, ${vm.ram_mb} MiB): ${refusal}${detail}`, {
+    next,
     dsm: error.dsm,
     reason: error.reason,
     cause: error,
   });
+}
+
+/** Hosts that are up report capacity; the guide's other statuses (inaccessible, network_warn, control_unavail) cannot start a VM. */
+function usable(host: Host): host is Host & Required<Pick<Host, 'cpu_threads' | 'ram_mb'>> {
+  return host.status === 'running' && host.cpu_threads !== undefined && host.ram_mb !== undefined;
+}
+
+function fits(host: Host, vm: VmSummary): boolean {
+  return usable(host) && host.cpu_threads.free >= vm.vcpus && host.ram_mb.free >= vm.ram_mb;
+}
+
+function freeFigures(host: Host): string {
+  if (host.status !== 'running') return `status ${host.status}`;
+  const threads = host.cpu_threads === undefined ? 'unknown threads' : counted(host.cpu_threads.free, 'thread');
+  const ram = host.ram_mb === undefined ? 'unknown' : String(host.ram_mb.free);
+  return `${threads} and ${ram} MiB free`;
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** The one asked for, else the host DSM's error details name (the longest matching name wins), else the VM's own. */
+function triedHost(hosts: readonly Host[], requested: Ref<HostId> | undefined, details: readonly string[], vm: VmSummary): Host | undefined {
+  if (requested !== undefined) return hosts.find((host) => host.id === requested.id);
+  const named = hosts
+    .filter((host) => host.name !== '' && details.some((line) => line.includes(host.name)))
+    .sort((a, b) => b.name.length - a.name.length)[0];
+  return named ?? hosts.find((host) => host.id === vm.host?.id) ?? (hosts.length === 1 ? hosts[0] : undefined);
+}
+
+/** The biggest VM, no bigger than this one, that some host could start now: memory first, as it is what runs out. */
+function largestFit(hosts: readonly Host[], vm: VmSummary): { host: Host; vcpus: number; ram_mb: number } | undefined {
+  return hosts
+    .filter(usable)
+    .map((host) => ({ host, vcpus: Math.min(vm.vcpus, host.cpu_threads.free), ram_mb: Math.min(vm.ram_mb, host.ram_mb.free) }))
+    .filter((size) => size.vcpus >= 1 && size.ram_mb > 0)
+    .sort((a, b) => b.ram_mb - a.ram_mb || b.vcpus - a.vcpus)[0];
 }
 
 export function messageOf(error: unknown): string {

@@ -1,5 +1,6 @@
 import { OperationError, isOperationError } from '../errors.js';
 import type { CallContext } from './backend.js';
+import { type Choice, type Chosen, chooseNetwork, chooseStorage } from './choices.js';
 import {
   AUTORUN_MODES,
   type Image,
@@ -51,9 +52,9 @@ export interface CreateVmFromImageSpec {
   name: string;
   /** A disk image (id or name) cloned as the system disk. */
   image: string;
-  /** Default: the only storage, or the only storage holding the image. */
+  /** Default: the usable storage holding the image with the most free space that fits the disks. */
   storage?: string;
-  /** Default: the only network. */
+  /** Default: the backend's default network, else the only one. */
   network?: string;
   vcpus?: number;
   ram_mb?: number;
@@ -74,6 +75,8 @@ export interface CreateVmOutcome {
   /** Steps that did not happen after the VM was created (e.g. "set vcpus=4 (error ...)", "power on"). */
   remaining: string[];
   warnings: string[];
+  /** The defaults picked for arguments the caller left out (create from an image only). */
+  chosen?: Chosen[];
 }
 
 /** Everything to do once the create task has started. */
@@ -124,20 +127,53 @@ export async function createVmFromImage(
   const dataDisk = spec.disk_size_gb === undefined ? undefined : diskSizeMb(spec.disk_size_gb);
   await ensureNameFree(vmm, name, ctx);
   const image = cloneable(await vmm.resolveImage(spec.image, ctx));
-  const storage = spec.storage === undefined ? await storageFor(vmm, image, ctx) : await vmm.resolveStorage(spec.storage, ctx);
-  const network =
-    spec.network === undefined
-      ? defaultChoice(KINDS.network, 'network', await vmm.listNetworks(ctx))
-      : await vmm.resolveNetwork(spec.network, ctx);
+  const { storage, network, chosen } = await placeNewVm(vmm, name, image, spec, (image.size_mb ?? 0) + (dataDisk ?? 0), ctx);
   const disks: NewDisk[] = [{ kind: 'clone', image: image.id }];
   if (dataDisk !== undefined) disks.push({ kind: 'empty', size_mb: dataDisk });
   const started = await vmm.backend.createVm({ name, storage: storage.id, disks, networks: [network.id] }, ctx);
-  return finishCreation(
+  const outcome = await finishCreation(
     vmm,
     { ...sizing(spec), name, task: started.task_id, powerOn: spec.power_on ?? false, warnings: placementWarnings(image, storage) },
     options.wait,
     ctx,
   );
+  return { ...outcome, chosen };
+}
+
+/**
+ * The storage and network of a VM made from an image: as given, or picked as VMM's create wizard
+ * picks them (see choices.ts). Every choice that cannot be made is named in one error, with its
+ * candidates, so that the caller fixes the call once.
+ */
+async function placeNewVm(
+  vmm: ProvisioningVmm,
+  name: string,
+  image: Image,
+  spec: CreateVmFromImageSpec,
+  neededMb: number,
+  ctx: CallContext | undefined,
+): Promise<{ storage: Storage; network: Network; chosen: Chosen[] }> {
+  const [storages, networks] = await Promise.all([vmm.listStorages(ctx), vmm.listNetworks(ctx)]);
+  const chosen: Chosen[] = [];
+  const unmade: Array<{ argument: Chosen['argument']; why: string }> = [];
+  const pick = <T extends { id: string; name: string }>(argument: Chosen['argument'], choice: Choice<T>): T | undefined => {
+    if ('missing' in choice) {
+      unmade.push({ argument, why: choice.missing });
+      return undefined;
+    }
+    chosen.push({ argument, id: choice.picked.id, name: choice.picked.name, why: choice.why });
+    return choice.picked;
+  };
+  const storage =
+    spec.storage === undefined ? pick('storage', chooseStorage(image, storages, neededMb)) : resolveRef(KINDS.storage, spec.storage, storages);
+  const network = spec.network === undefined ? pick('network', chooseNetwork(networks)) : resolveRef(KINDS.network, spec.network, networks);
+  if (storage === undefined || network === undefined) {
+    const names = unmade.map((choice) => choice.argument).join(' and ');
+    throw new OperationError('invalid_input', `VM ${name} needs ${names} given: ${unmade.map((choice) => choice.why).join('; ')}`, {
+      next: `pass ${names} as one of the names or ids listed`,
+    });
+  }
+  return { storage, network, chosen };
 }
 
 /**
@@ -319,13 +355,6 @@ async function ensureNameFree(vmm: ProvisioningVmm, name: string, ctx: CallConte
 
 async function findByName(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
   return (await vmm.backend.listVms(ctx)).find((vm) => vm.name === name);
-}
-
-/** The only storage, or else the only one that holds the image; otherwise the caller must choose. */
-async function storageFor(vmm: ProvisioningVmm, image: Image, ctx: CallContext | undefined): Promise<Storage> {
-  const storages = await vmm.listStorages(ctx);
-  const holding = storages.filter((storage) => image.storages.some((where) => where.id === storage.id));
-  return defaultChoice(KINDS.storage, 'storage', storages.length === 1 || holding.length === 0 ? storages : holding);
 }
 
 function placementWarnings(image: Image, storage: Storage): string[] {

@@ -33,9 +33,9 @@ function addSecret(value: string | null | undefined): void {
   if (value !== null && value !== undefined && value.length >= 8) secrets.add(value);
 }
 
-const SECRET_PARAMS = ['passwd', 'otp_code', 'device_id', '_sid', 'SynoToken', 'signature'];
+const SECRET_PARAMS = ['passwd', 'otp_code', 'device_id', '_sid', 'sid', 'SynoToken', 'signature'];
 const SECRET_ENV = ['VMM_PASSWORD', 'VMM_OTP_SECRET', 'VMM_DEVICE_ID', 'VMM_HTTP_TOKEN', 'VMM_API_KEY'];
-const SECRET_ANSWER_KEYS = ['sid', 'synotoken', 'did', 'token'];
+const SECRET_ANSWER_KEYS = ['sid', 'synotoken', 'did', 'device_id', 'token'];
 
 function recordClientMessages(): void {
   const connect = Protocol.prototype.connect;
@@ -105,7 +105,9 @@ function collectHttpCredentials(): void {
       for (const key of SECRET_PARAMS) for (const params of [query, form]) addSecret(params.get(key));
       collectLunaNodeKey(form.get('req'));
       addSecret(request.headers['x-syno-token'] as string | undefined);
-      const isLogin = (query.get('api') ?? form.get('api')) === 'SYNO.API.Auth';
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      // DSM 7 also takes the API name as a path segment: /webapi/entry.cgi/SYNO.API.Auth.
+      const isLogin = (query.get('api') ?? form.get('api') ?? url.pathname.split('/').at(-1)) === 'SYNO.API.Auth';
       if (isLogin && (typeof args[0] === 'string' || Buffer.isBuffer(args[0]))) collectLoginSecrets(String(args[0]));
     }
     return end.apply(this, args as Parameters<typeof end>);

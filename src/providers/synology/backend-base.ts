@@ -13,7 +13,7 @@ import {
   wireObject,
   withDsmReason,
 } from './wire.js';
-import type { Host, HostId, ImageId, Network, NetworkId, Storage, StorageId, Task, TaskId, VmId } from '../../vmm/model.js';
+import type { Host, HostId, ImageId, Network, NetworkId, Ref, Storage, StorageId, Task, TaskId, VmId, VmSummary } from '../../vmm/model.js';
 import { unsupported } from './unsupported.js';
 
 /** The documented `SYNO.Virtualization.API.*` family (VMM API guide, 2015-2019). All are version 1. */
@@ -38,6 +38,8 @@ export abstract class DsmBackendBase {
   abstract readonly style: string;
   readonly capabilities: ReadonlySet<Capability>;
   protected readonly client: DsmCaller;
+  /** Set once a guest came with its host: from then on a guest without one has none (never placed). */
+  private boxNamesHosts = false;
 
   protected constructor(client: DsmCaller, capabilities: ReadonlySet<Capability>) {
     this.client = client;
@@ -103,6 +105,29 @@ export abstract class DsmBackendBase {
     await this.client.close();
   }
 
+  /**
+   * Fills in the host of guests on a box that does not name them. `host_id`/`host_name` are not in
+   * the guide and a real box may leave them out; what the guide does give is each guest's storage,
+   * and the storage list says which host each storage is on. One storage list serves all the guests.
+   * On a box that names hosts, a guest without one has none, and is left so.
+   */
+  protected async placeOnHosts<T extends VmSummary>(
+    vms: T[],
+    storageOf: (vm: T) => StorageId | undefined,
+    ctx: CallContext | undefined,
+  ): Promise<void> {
+    if (vms.some((vm) => vm.host !== undefined)) this.boxNamesHosts = true;
+    if (this.boxNamesHosts || !this.capabilities.has('storages')) return;
+    if (vms.every((vm) => storageOf(vm) === undefined)) return;
+    const hostsByStorage = new Map<string, Ref<HostId>>();
+    for (const storage of await this.listStorages(ctx)) if (storage.host !== undefined) hostsByStorage.set(storage.id, storage.host);
+    for (const vm of vms) {
+      const storage = storageOf(vm);
+      const host = vm.host ?? (storage === undefined ? undefined : hostsByStorage.get(storage));
+      if (host !== undefined) vm.host = host;
+    }
+  }
+
   protected require(capability: Capability): void {
     if (!this.capabilities.has(capability)) throw unsupported(capability, this.style);
   }
@@ -162,10 +187,15 @@ export function storageFromWire(storage: WireObject): Storage {
   };
 }
 
+/** VMM creates this network when it is installed, and its create wizard preselects it. */
+const VMM_DEFAULT_NETWORK = 'Default VM Network';
+
 export function networkFromWire(network: WireObject): Network {
+  const name = optionalText(network, 'network_name') ?? '';
   return {
     id: requiredText(network, 'network_id', 'the network list') as NetworkId,
-    name: optionalText(network, 'network_name') ?? '',
+    name,
+    ...(name === VMM_DEFAULT_NETWORK ? { default: true } : {}),
   };
 }
 

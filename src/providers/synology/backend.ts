@@ -1,6 +1,7 @@
 import { OperationError } from '../../errors.js';
 import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, CompactDsmBackend, compactCapabilities } from './compact.js';
+import { InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
 import { OfficialDsmBackend, officialCapabilities } from './official.js';
 import { unsupported } from './unsupported.js';
@@ -62,7 +63,7 @@ class DiscoveringDsmBackend implements VmmBackend {
   }
 
   async prepare(ctx?: CallContext): Promise<void> {
-    await this.backend(ctx);
+    await (await this.backend(ctx)).prepare?.(ctx);
   }
 
   unsupported(capability: Capability): OperationError {
@@ -162,7 +163,8 @@ class DiscoveringDsmBackend implements VmmBackend {
   private async discover(): Promise<VmmBackend> {
     const apis = new Set((await this.client.discover()).keys());
     if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis);
-    if (apis.has(COMPACT_APIS.guest)) return new CompactDsmBackend(this.client, apis);
+    // A DSM 7 box lists both families; the official one is the documented contract, so it wins.
+    if (apis.has(COMPACT_APIS.guest)) return new InternalDsmBackend(this.client, apis);
     throw new OperationError(
       'unsupported',
       `This DSM offers no Virtual Machine Manager API (neither ${OFFICIAL_APIS.guest} nor ${COMPACT_APIS.guest} is listed by SYNO.API.Info)`,

@@ -31,6 +31,7 @@ import type {
   VmSummary,
 } from '../../vmm/model.js';
 import { describeStyle, unsupported } from './unsupported.js';
+import { joinMultiValue } from './dsm/encoding.js';
 
 /** The compact guest and image APIs (seed documents 000 and 001), version 1. */
 export const COMPACT_APIS = {
@@ -56,7 +57,9 @@ export function compactCapabilities(apis: ReadonlySet<string>): Set<Capability> 
 }
 
 export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
-  readonly style = 'dsm-compact';
+  get style(): string {
+    return 'dsm-compact';
+  }
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
     super(client, compactCapabilities(apis));
@@ -68,7 +71,7 @@ export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
   }
 
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
-    const guest = await this.read(COMPACT_APIS.guest, 'Get', { guest_id: id, additional: 'network,storage' }, ctx);
+    const guest = await this.read(COMPACT_APIS.guest, 'Get', { guest_id: id, additional: joinMultiValue(['network', 'storage']) }, ctx);
     const what = `guest ${id}`;
     const wireNics = wireList(guest, 'network', what);
     const vm: Vm = {
@@ -80,6 +83,7 @@ export class CompactDsmBackend extends DsmBackendBase implements VmmBackend {
     };
     const storage = optionalRef<StorageId>(guest, 'storage_id', 'storage_name');
     if (storage !== undefined) vm.storage = storage;
+    await this.placeOnHosts([vm], (one) => one.storage?.id, ctx);
     return vm;
   }
 

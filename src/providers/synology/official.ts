@@ -31,8 +31,9 @@ import {
 } from '../../vmm/model.js';
 import { unsupported } from './unsupported.js';
 
-const AUTORUN_FROM_WIRE: Record<number, AutorunMode> = { 0: 'off', 1: 'last_state', 2: 'on' };
-const AUTORUN_TO_WIRE: Record<AutorunMode, number> = { off: 0, last_state: 1, on: 2 };
+/** The guide's autorun: 0 off, 1 last state, 2 on (DSM 7's internal guest API uses the same). */
+export const AUTORUN_FROM_WIRE: Record<number, AutorunMode> = { 0: 'off', 1: 'last_state', 2: 'on' };
+export const AUTORUN_TO_WIRE: Record<AutorunMode, number> = { off: 0, last_state: 1, on: 2 };
 const CONTROLLERS: Record<number, DiskController> = { 1: 'virtio', 2: 'ide', 3: 'sata' };
 const NIC_MODELS: Record<number, NicModel> = { 1: 'virtio', 2: 'e1000', 3: 'rtl8139' };
 
@@ -57,12 +58,21 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
     const data = await this.read(OFFICIAL_APIS.guest, 'list', { additional: true }, ctx);
-    return wireList(data, 'guests', 'the guest list').map((guest) => vmSummaryFromWire(guest, 'the guest list'));
+    const storages = new Map<VmSummary, StorageId | undefined>();
+    const vms = wireList(data, 'guests', 'the guest list').map((guest) => {
+      const vm = vmSummaryFromWire(guest, 'the guest list');
+      storages.set(vm, optionalText(guest, 'storage_id') as StorageId | undefined);
+      return vm;
+    });
+    await this.placeOnHosts(vms, (vm) => storages.get(vm), ctx);
+    return vms;
   }
 
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
     const data = await this.read(OFFICIAL_APIS.guest, 'get', { guest_id: id, additional: true }, ctx);
-    return vmFromWire(data, `guest ${id}`);
+    const vm = vmFromWire(data, `guest ${id}`);
+    await this.placeOnHosts([vm], (one) => one.storage?.id, ctx);
+    return vm;
   }
 
   async powerOn(id: VmId, host: HostId | undefined, ctx?: CallContext): Promise<void> {

@@ -1,10 +1,11 @@
 import { ConfigError } from '../../config-error.js';
 import type { LoadedSettings } from '../../config.js';
-import { isLoopback, fromEnv, oneSecret, readText } from '../../secret-sources.js';
+import { isLoopback, fromEnv, oneSecret, readText, type SecretSource } from '../../secret-sources.js';
 import { boolean, dsmUrl, fingerprint, secretText, text } from '../../setting-fields.js';
 import type { ProviderDefinition, TargetSetup } from '../provider.js';
 import { createDsmBackend } from './backend.js';
 import { DsmClient, type DsmClientOptions } from './dsm/client.js';
+import { otpSecretProblem } from './dsm/totp.js';
 import { DSM_STYLE_NAMES } from './unsupported.js';
 
 /** How to reach one DSM: address, account, secrets, TLS trust and the request timeout. */
@@ -99,7 +100,7 @@ function connectionFromSettings(loaded: LoadedSettings, setup: TargetSetup): Dsm
   if (password === undefined) {
     throw new ConfigError(`VMM_PASSWORD or VMM_PASSWORD_FILE is required (the password of DSM account ${settings.username})`);
   }
-  const otpSecret = oneSecret(
+  const otpSecret = oneOtpSecret(
     [
       { label: setup.label('otp_secret'), value: settings.otp_secret, literalIn: setup.literalIn('otp_secret') },
       { label: setup.label('otp_secret_file'), file: settings.otp_secret_file },
@@ -132,7 +133,7 @@ function connectionFromTarget(entry: DsmTargetEntry, setup: TargetSetup): DsmCon
     setup.warn,
   );
   if (password === undefined) throw new ConfigError(`${setup.where} needs password_env or password_file (or password)`);
-  const otpSecret = oneSecret(
+  const otpSecret = oneOtpSecret(
     [
       { label: at('otp_secret'), value: entry.otp_secret, literalIn: file },
       { label: at('otp_secret_env'), value: fromEnv(entry.otp_secret_env, at('otp_secret_env'), setup.env) },
@@ -158,6 +159,16 @@ function connectionFromTarget(entry: DsmTargetEntry, setup: TargetSetup): DsmCon
   };
   warnIfPlainHttp(setup, connection);
   return connection;
+}
+
+/** A TOTP secret that cannot be decoded is a setting to fix now, not a login that fails later. */
+function oneOtpSecret(sources: SecretSource[], warn: (message: string) => void): string | undefined {
+  const secret = oneSecret(sources, warn);
+  const problem = secret === undefined ? undefined : otpSecretProblem(secret);
+  if (problem === undefined) return secret;
+  const given = sources.find((source) => source.value !== undefined || source.file !== undefined);
+  const what = given?.file === undefined ? given?.label : `the secret in ${given.file} (${given.label})`;
+  throw new ConfigError(`${what ?? 'the OTP secret'} ${problem}; use the secret key DSM showed when 2-step verification was enabled`);
 }
 
 function tlsOf(caFile: string | undefined, caLabel: string, fingerprintPin: string | undefined, insecure: boolean): DsmConnection['tls'] {

@@ -6,6 +6,7 @@ import { unsupportedCapability } from '../../vmm/unsupported.js';
 export const DSM_STYLE_NAMES: Readonly<Record<string, string>> = {
   'dsm-official': 'the official SYNO.Virtualization.API.* family (dsm-official)',
   'dsm-compact': 'the compact SYNO.Virtualization.Guest/Image API (dsm-compact)',
+  'dsm-internal': "DSM 7's internal SYNO.Virtualization.Guest API (dsm-internal)",
 };
 
 const INSTEAD: Partial<Record<Capability, string>> = {

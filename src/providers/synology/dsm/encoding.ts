@@ -5,8 +5,10 @@ import { OperationError } from '../../../errors.js';
  * Arrays and objects (`vdisks`, `vnics`, `storage_ids`) are JSON strings, booleans are `true`/`false`,
  * and absent values are left out so that DSM applies its own defaults.
  *
- * The guide's comma escaping (`,` -> `\,`) is for multi-value string parameters; no VMM parameter is one,
- * so strings are sent as they are and names with commas survive a round trip.
+ * The guide's comma escaping (`,` -> `\,`, `\` -> `\\`) is for multi-value string parameters, where
+ * commas separate the values (`additional=network,storage`): `joinMultiValue` builds those. Every other
+ * string, names included, is one value and is sent as it is, so names with commas and backslashes
+ * survive a round trip.
  */
 
 export type WireValue = string | number | boolean | null | undefined | object;
@@ -18,6 +20,11 @@ export function encodeValue(name: string, value: WireValue): string | undefined 
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') return decimal(name, value);
   return JSON.stringify(value);
+}
+
+/** Several values in one string parameter, escaped by the guide's rule. */
+export function joinMultiValue(values: readonly string[]): string {
+  return values.map((value) => value.replace(/\\/g, '\\\\').replace(/,/g, '\\,')).join(',');
 }
 
 /** `name=value&...` with every byte outside the unreserved set percent-encoded (space is `%20`, never `+`). */

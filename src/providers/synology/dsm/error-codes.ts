@@ -78,6 +78,26 @@ export const AUTH_ERRORS: Readonly<Record<number, DsmCodeInfo>> = {
       'Check VMM_OTP_SECRET and this machine\'s clock (codes change every 30 s). DSM accepts each code once: ' +
       'if another client with the same secret just logged in, try again in 30 s.',
   },
+  406: {
+    meaning: '2-step verification is enforced for this account, but the account has not set it up yet.',
+    next: 'Sign in to DSM once in a browser as this account and set up 2-step verification, then set VMM_OTP_SECRET to its secret.',
+  },
+  407: {
+    meaning: 'Login blocked: this IP address is on DSM\'s block list (too many failed logins).',
+    next: 'Unblock the address in DSM Control Panel > Security > Protection (Allow/Block List), then check the password before trying again.',
+  },
+  408: {
+    meaning: 'The password has expired and this account may not change it.',
+    next: 'Ask a DSM administrator to set a new password for the account, then update VMM_PASSWORD (or VMM_PASSWORD_FILE).',
+  },
+  409: {
+    meaning: 'The password has expired.',
+    next: 'Sign in to DSM in a browser as this account to choose a new password, then update VMM_PASSWORD (or VMM_PASSWORD_FILE).',
+  },
+  410: {
+    meaning: 'The password must be changed before this account can sign in.',
+    next: 'Sign in to DSM in a browser as this account to change the password, then update VMM_PASSWORD (or VMM_PASSWORD_FILE).',
+  },
 };
 
 const PICK_ANOTHER_HOST = 'pick another host, or power off another VM on this host';
@@ -207,7 +227,7 @@ export function flattenErrorDetails(errors: unknown): string[] {
   return out;
 }
 
-/** The OperationError for a `success: false` answer. Login refusals (400-404 of SYNO.API.Auth) are kind 'auth'. */
+/** The OperationError for a `success: false` answer. Login refusals (400-410 of SYNO.API.Auth) are kind 'auth'. */
 export function dsmError(code: number, api: string, method: string, errors: unknown): OperationError {
   const info = lookupDsmError(code, api);
   const details = flattenErrorDetails(errors);

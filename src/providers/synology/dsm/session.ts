@@ -20,6 +20,8 @@ export interface Credentials {
   password: string;
   otpSecret?: string;
   deviceId?: string;
+  /** The name DSM shows for this trusted device, sent with every device token (default `vmm-mcp`). */
+  deviceName?: string;
   /** DSM's session name; unique per process so that two servers never log each other out (107). */
   sessionName?: string;
 }
@@ -48,6 +50,7 @@ const LOGIN = 'Login to DSM';
 const LOGOUT_TIMEOUT_MS = 5_000;
 /** DSM sends this instead of a token when the login did not ask for one. */
 const NO_SYNO_TOKEN = '--------';
+const DEFAULT_DEVICE_NAME = 'vmm-mcp';
 
 export function defaultSessionName(): string {
   return `vmm-mcp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -65,6 +68,13 @@ export class DsmSession {
   private wrongCredentials: OperationError | undefined;
   private readonly otpKey: Buffer | undefined;
   private readonly sessionName: string;
+  private readonly deviceName: string;
+  /**
+   * The device token that skips the OTP: the configured one, or the one DSM issued when this process
+   * logged in with a code. Remembered so that a re-login does not need a code, nor wait for a fresh
+   * 30 s window.
+   */
+  private deviceId: string | undefined;
   logins = 0;
 
   constructor(
@@ -77,6 +87,8 @@ export class DsmSession {
     registerSecret(credentials.deviceId);
     this.otpKey = credentials.otpSecret === undefined ? undefined : base32Decode(credentials.otpSecret);
     this.sessionName = credentials.sessionName ?? defaultSessionName();
+    this.deviceName = credentials.deviceName ?? DEFAULT_DEVICE_NAME;
+    this.deviceId = credentials.deviceId;
   }
 
   get live(): boolean {
@@ -135,21 +147,48 @@ export class DsmSession {
       session: this.sessionName,
       format: 'sid',
       enable_syno_token: 'yes',
-      device_id: this.credentials.deviceId,
     };
-    const otpCode = this.otpKey === undefined ? undefined : await this.nextOtpCode(this.otpKey);
+    const deviceId = this.deviceId;
+    if (deviceId !== undefined) {
+      // As DSM's login guide and every public client do: the token travels with the device's name.
+      const envelope = await this.port.post(path, { ...params, device_id: deviceId, device_name: this.deviceName }, LOGIN);
+      if (envelope.success) return this.accept(envelope.data);
+      // A device token DSM no longer trusts (403) is worth one login with a code, when we can make one.
+      if (envelope.error.code !== 403 || this.otpKey === undefined) throw this.refusedEnvelope(envelope.error.code, envelope.error.errors, true);
+      this.logger.info('DSM no longer trusts the device token; logging in with a 2-step verification code.');
+      if (this.deviceId === deviceId) this.deviceId = undefined;
+    }
+    if (this.otpKey === undefined) {
+      const envelope = await this.port.post(path, params, LOGIN);
+      if (!envelope.success) throw this.refusedEnvelope(envelope.error.code, envelope.error.errors, false);
+      return this.accept(envelope.data);
+    }
+    const otpCode = await this.nextOtpCode(this.otpKey);
     registerSecret(otpCode);
     try {
-      const envelope = await this.port.post(path, { ...params, otp_code: otpCode }, LOGIN);
-      if (!envelope.success) {
-        const refusal = this.refused(envelope.error.code, envelope.error.errors);
-        if (envelope.error.code === 400) this.wrongCredentials = refusal;
-        throw refusal;
-      }
+      const withCode = { ...params, otp_code: otpCode, enable_device_token: 'yes', device_name: this.deviceName };
+      const envelope = await this.port.post(path, withCode, LOGIN);
+      if (!envelope.success) throw this.refusedEnvelope(envelope.error.code, envelope.error.errors, false);
+      this.rememberDevice(envelope.data);
       return this.accept(envelope.data);
     } finally {
       forgetSecret(otpCode);
     }
+  }
+
+  /** Login v7 answers the device token as `device_id`, older versions as `did`. */
+  private rememberDevice(data: unknown): void {
+    const { device_id: deviceId, did } = (data ?? {}) as { device_id?: unknown; did?: unknown };
+    const token = typeof deviceId === 'string' && deviceId !== '' ? deviceId : typeof did === 'string' && did !== '' ? did : undefined;
+    if (token === undefined) return;
+    registerSecret(token);
+    this.deviceId = token;
+  }
+
+  private refusedEnvelope(code: number, errors: unknown, usedDeviceId: boolean): OperationError {
+    const refusal = this.refused(code, errors, usedDeviceId);
+    if (code === 400) this.wrongCredentials = refusal;
+    return refusal;
   }
 
   /**
@@ -185,10 +224,10 @@ export class DsmSession {
     return this.current;
   }
 
-  private refused(code: number, errors: unknown): OperationError {
+  private refused(code: number, errors: unknown, sentDeviceId: boolean): OperationError {
     const base = dsmError(code, AUTH_API, 'login', errors);
     if (base.kind !== 'auth' || base.dsm === undefined) return base;
-    const usedDeviceId = this.credentials.deviceId !== undefined && code === 403;
+    const usedDeviceId = sentDeviceId && code === 403;
     const reason = usedDeviceId ? 'DSM did not accept VMM_DEVICE_ID and asks for a 2-step verification code.' : base.dsm.meaning;
     const details = base.dsm.details.length > 0 ? ` Details: ${base.dsm.details.join('; ')}.` : '';
     const next = usedDeviceId

@@ -6,30 +6,36 @@ import { OperationError } from '../../../errors.js';
 export const TOTP_STEP_MS = 30_000;
 const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** RFC 4648 base32, case-insensitive; spaces, dashes and `=` padding (as authenticator apps show them) are ignored. */
+/** Spaces, dashes and `=` padding, as authenticator apps show a secret, are not part of it. */
+const cleanBase32 = (text: string): string => text.replace(/[\s=-]/g, '').toUpperCase();
+
+/** What is wrong with a TOTP secret, as the words after its name ("is empty"); undefined when it decodes. */
+export function otpSecretProblem(text: string): string | undefined {
+  const clean = cleanBase32(text);
+  if ([...clean].some((char) => !BASE32_ALPHABET.includes(char))) return 'is not valid base32 (letters A-Z and digits 2-7)';
+  // Fewer than 8 bits decode to no byte at all.
+  if (clean.length < 2) return 'is empty';
+  return undefined;
+}
+
+/** RFC 4648 base32, case-insensitive. */
 export function base32Decode(text: string): Buffer {
-  const clean = text.replace(/[\s=-]/g, '').toUpperCase();
+  const problem = otpSecretProblem(text);
+  if (problem !== undefined) {
+    throw new OperationError('invalid_input', `The OTP secret ${problem}.`, {
+      next: 'Set VMM_OTP_SECRET to the secret key DSM showed when 2-step verification was enabled.',
+    });
+  }
   const bytes: number[] = [];
   let buffer = 0;
   let bits = 0;
-  for (const char of clean) {
-    const index = BASE32_ALPHABET.indexOf(char);
-    if (index < 0) {
-      throw new OperationError('invalid_input', 'The OTP secret is not valid base32 (letters A-Z and digits 2-7).', {
-        next: 'Set VMM_OTP_SECRET to the secret key DSM showed when 2-step verification was enabled.',
-      });
-    }
-    buffer = (buffer << 5) | index;
+  for (const char of cleanBase32(text)) {
+    buffer = (buffer << 5) | BASE32_ALPHABET.indexOf(char);
     bits += 5;
     if (bits >= 8) {
       bits -= 8;
       bytes.push((buffer >> bits) & 0xff);
     }
-  }
-  if (bytes.length === 0) {
-    throw new OperationError('invalid_input', 'The OTP secret is empty.', {
-      next: 'Set VMM_OTP_SECRET to the secret key DSM showed when 2-step verification was enabled.',
-    });
   }
   return Buffer.from(bytes);
 }

@@ -2,15 +2,20 @@ import type { ApiDefinition, Handler } from './context.js';
 import { AuthApi } from './handlers/auth.js';
 import { hostList, networkList, storageList } from './handlers/cluster.js';
 import { compactGuestMethods, compactImageMethods } from './handlers/compact.js';
+import { dsmInfoMethods, encryptionMethods } from './handlers/dsm-info.js';
 import { guestActionMethods } from './handlers/guest-action.js';
 import { guestImageMethods } from './handlers/guest-image.js';
 import { guestMethods } from './handlers/guest.js';
 import { infoQuery } from './handlers/info.js';
+import { internalGuestActionMethods, internalGuestMethods } from './handlers/internal.js';
 import { taskMethods } from './handlers/task-info.js';
 import type { ResolvedOptions } from './options.js';
 
-/** auth.cgi versions a DSM 7 box still answers for old clients, although discovery names entry.cgi. */
-export const LEGACY_AUTH = { path: 'auth.cgi', minVersion: 1, maxVersion: 6 } as const;
+/**
+ * auth.cgi on a DSM 7 box: discovery names entry.cgi, but auth.cgi answers every version up to 7
+ * as well, since clients built for DSM 7 log in there.
+ */
+export const DSM7_AUTH_CGI = { path: 'auth.cgi', minVersion: 1, maxVersion: 7 } as const;
 
 function entry(methods: Readonly<Record<string, Handler>>, maxVersion = 1): ApiDefinition {
   return { path: 'entry.cgi', minVersion: 1, maxVersion, needsSession: true, methods };
@@ -27,6 +32,8 @@ export function buildApiTable(options: ResolvedOptions): ReadonlyMap<string, Api
       ? { path: 'entry.cgi', minVersion: 1, maxVersion: 7, needsSession: false, methods: auth.methods }
       : { path: 'auth.cgi', minVersion: 1, maxVersion: 6, needsSession: false, methods: auth.methods },
   );
+  apis.set('SYNO.API.Encryption', { path: 'encryption.cgi', minVersion: 1, maxVersion: 1, needsSession: false, methods: encryptionMethods });
+  apis.set('SYNO.DSM.Info', entry(dsmInfoMethods, 2));
   apis.set('SYNO.Virtualization.API.Task.Info', entry(taskMethods));
   apis.set('SYNO.Virtualization.API.Network', entry({ list: networkList }));
   apis.set('SYNO.Virtualization.API.Storage', entry({ list: storageList }));
@@ -35,7 +42,13 @@ export function buildApiTable(options: ResolvedOptions): ReadonlyMap<string, Api
     apis.set('SYNO.Virtualization.API.Guest', entry(guestMethods));
     apis.set('SYNO.Virtualization.API.Guest.Action', entry(guestActionMethods));
     apis.set('SYNO.Virtualization.API.Guest.Image', entry(guestImageMethods));
-  } else {
+  }
+  // A DSM 7 box with VMM lists its internal guest family beside the official one.
+  if (options.style === 'internal' || (options.style === 'official' && options.dsmVersion === 7)) {
+    apis.set('SYNO.Virtualization.Guest', entry(internalGuestMethods, 2));
+    apis.set('SYNO.Virtualization.Guest.Action', entry(internalGuestActionMethods));
+  }
+  if (options.style === 'compact') {
     apis.set('SYNO.Virtualization.Guest', entry(compactGuestMethods));
     apis.set('SYNO.Virtualization.Image', entry(compactImageMethods));
   }

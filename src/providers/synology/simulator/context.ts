@@ -7,7 +7,7 @@ import type { TaskBoard } from './tasks.js';
 import type { Timers } from './timers.js';
 import type { Params } from './wire.js';
 
-/** One request as the simulator saw it; `passwd`, `otp_code` and `device_id` are masked. */
+/** One request as the simulator saw it; `passwd`, `otp_code`, `device_id` and logout's `sid` are masked. */
 export interface RecordedRequest {
   api: string;
   method: string;
@@ -35,6 +35,8 @@ export interface Simulator {
   sessions: SessionStore;
   ids: IdSource;
   timers: Timers;
+  /** When the box "booted", on its clock (SYNO.DSM.Info's uptime). */
+  startedAt: number;
   tasks: TaskBoard;
   power: PowerControl;
   stats: SimulatorStats;

@@ -38,7 +38,7 @@ export function startImageCreation(
   const task = sim.tasks.start('image_create', 'create', sim.options.taskDurationMs, autoClean, { image_id: imageId });
   sim.timers.after(sim.options.taskDurationMs, () => {
     sim.state.imageNamesInCreation.delete(spec.name);
-    sim.state.images.set(imageId, { ...spec, id: imageId, create_time: Math.floor(Date.now() / 1000) });
+    sim.state.images.set(imageId, { ...spec, id: imageId, create_time: Math.floor(sim.timers.now() / 1000) });
     sim.tasks.finish(task);
   });
   return { taskId: task.id, imageId };

@@ -21,7 +21,8 @@ export type { RecordedRequest, SimulatorStats } from './context.js';
 export type { FaultControls, FaultKind, FaultSpec } from './faults.js';
 export type { SimDisk, SimHost, SimImage, SimNetwork, SimNic, SimStorage, SimTask, SimVm, SimVmStatus } from './model.js';
 export { DEMO_USER } from './options.js';
-export type { HostSpec, ImageSpec, InventoryOptions, SimulatedUser, SimulatorOptions, StorageSpec } from './options.js';
+export { ManualClock, type SimClock } from './clock.js';
+export type { HostSpec, ImageSpec, InventoryOptions, SimulatedUser, SimulatorOptions, SimulatorStyle, StorageSpec } from './options.js';
 export { SimulatorState } from './state.js';
 
 export interface SimulatorHandle {
@@ -43,14 +44,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const state = new SimulatorState();
   const ids = new IdSource(resolved.inventory.seed ?? 1);
   buildInventory(state, ids, resolved.inventory);
-  const timers = new Timers();
-  const sessions = new SessionStore(resolved.sessionTtlMs, resolved.expiryCode);
+  const timers = new Timers(resolved.clock);
+  const sessions = new SessionStore(resolved.sessionTtlMs, resolved.expiryCode, resolved.duplicateLoginKicks);
   const sim: Simulator = {
     options: resolved,
     state,
     sessions,
     ids,
     timers,
+    startedAt: timers.now(),
     tasks: new TaskBoard(state, ids, timers, resolved.taskCleanMs),
     power: new PowerControl(state, timers, resolved.powerSettleMs),
     stats: { logins: 0, logouts: 0, requests: [] },

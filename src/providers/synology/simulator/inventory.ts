@@ -52,6 +52,11 @@ const DEFAULT_VMS: VmSpec[] = [
     storage: 1, disks: [{ sizeMb: 8192 }], networks: [1],
   },
   { name: 'ci runner (old)', running: false, vcpus: 2, ramMb: 2048, autorun: 0, description: 'Kept for reference', storage: 1, disks: [{ sizeMb: 30720 }], networks: [0] },
+  // Sized so that no host can take it while the VMs above run: diagnose_vm_start can be tried on it without setup.
+  {
+    name: 'analytics-01', running: false, vcpus: 4, ramMb: 12288, autorun: 0, description: 'Nightly reporting jobs',
+    storage: 0, disks: [{ sizeMb: 51200 }], networks: [0],
+  },
 ];
 
 /** Fills the state with the configured (or default) hosts, storages, networks, images and VMs. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../../log.js';
 import { silentLogger } from '../../../log.js';
+import { realClock, type SimClock } from './clock.js';
 
 /** An account the simulated DSM knows. */
 export interface SimulatedUser {
@@ -13,6 +14,12 @@ export interface SimulatedUser {
   permissionDenied?: boolean;
   /** `false`: login works but every VMM API answers 105 (the session has no permission). */
   vmmAccess?: boolean;
+  /**
+   * A correct password is still refused with this code: 406 2-step verification enforced but not set
+   * up, 407 source IP blocked, 408 password expired and may not be changed, 409 password expired,
+   * 410 password must be changed.
+   */
+  loginRefusal?: 406 | 407 | 408 | 409 | 410;
 }
 
 /** The public demo account; its password is printed by the standalone simulator on purpose. */
@@ -56,9 +63,17 @@ export interface InventoryOptions {
   seed?: number;
 }
 
+/**
+ * Which guest API family the box serves: `official` the guide's SYNO.Virtualization.API.* (on DSM 7
+ * with the internal SYNO.Virtualization.Guest beside it, as real DSM 7 boxes list both); `internal`
+ * only the internal family in the dialect real DSM 7 speaks (lowercase `list`/`get`, `pwr_ctl`);
+ * `compact` only the seed documents' CamelCase variant of that family (`List`, `PowerOn`, ...).
+ */
+export type SimulatorStyle = 'official' | 'internal' | 'compact';
+
 export interface SimulatorOptions {
   /** API family served (default 'official'). */
-  style?: 'official' | 'compact';
+  style?: SimulatorStyle;
   /** 7: SYNO.API.Auth at entry.cgi max v7; 6: at auth.cgi max v6 (default 7). */
   dsmVersion?: 6 | 7;
   users?: SimulatedUser[];
@@ -69,8 +84,20 @@ export interface SimulatorOptions {
   powerSettleMs?: number;
   /** Create VM / create image tasks run this long (default 3000). */
   taskDurationMs?: number;
-  /** Finished auto_clean tasks vanish after this (default 60000). */
+  /** Finished tasks vanish this long after they finished, whatever their auto_clean_task (default 60000). */
   taskCleanMs?: number;
+  /**
+   * `false`: guests carry no `host_id`/`host_name`, which the guide does not list and a real box may
+   * leave out (default true for the official and compact styles; the internal dialect never has them).
+   */
+  guestHostFields?: boolean;
+  /**
+   * `true`: a second login of the same account with the same session name ends the first one, which
+   * then answers 107. Real DSM lets such logins coexist (two browser tabs with `webui`), so default false.
+   */
+  duplicateLoginKicks?: boolean;
+  /** Time for tasks, power transitions and clean-ups (default the real clock). */
+  clock?: SimClock;
   inventory?: InventoryOptions;
   /** Serve HTTPS with this PEM pair. */
   tls?: { key: string; cert: string };
@@ -81,7 +108,7 @@ export interface SimulatorOptions {
 }
 
 export interface ResolvedOptions {
-  style: 'official' | 'compact';
+  style: SimulatorStyle;
   dsmVersion: 6 | 7;
   users: SimulatedUser[];
   sessionTtlMs: number;
@@ -89,6 +116,9 @@ export interface ResolvedOptions {
   powerSettleMs: number;
   taskDurationMs: number;
   taskCleanMs: number;
+  guestHostFields: boolean;
+  duplicateLoginKicks: boolean;
+  clock: SimClock;
   inventory: InventoryOptions;
   tls: { key: string; cert: string } | undefined;
   host: string;
@@ -106,6 +136,9 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     powerSettleMs: options.powerSettleMs ?? 1500,
     taskDurationMs: options.taskDurationMs ?? 3000,
     taskCleanMs: options.taskCleanMs ?? 60_000,
+    guestHostFields: options.guestHostFields ?? true,
+    duplicateLoginKicks: options.duplicateLoginKicks ?? false,
+    clock: options.clock ?? realClock,
     inventory: options.inventory ?? {},
     tls: options.tls,
     host: options.host ?? '127.0.0.1',

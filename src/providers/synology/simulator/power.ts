@@ -3,7 +3,7 @@ import type { SimulatorState } from './state.js';
 import type { Timers } from './timers.js';
 
 interface Transition {
-  timer: NodeJS.Timeout;
+  timer: unknown;
   onSettled: Array<() => void>;
 }
 

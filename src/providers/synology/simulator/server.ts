@@ -1,15 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LEGACY_AUTH } from './apis.js';
+import { DSM7_AUTH_CGI } from './apis.js';
 import type { ApiDefinition, RecordedRequest, Simulator } from './context.js';
 import type { Faults } from './faults.js';
 import type { Session } from './sessions.js';
 import { DsmFailure, Params, failureBody, successBody } from './wire.js';
 
-const CGI_PATH = /^\/webapi\/([A-Za-z0-9_.]+\.cgi)$/;
-const KNOWN_CGIS = new Set(['query.cgi', 'auth.cgi', 'entry.cgi']);
+/** `/webapi/<x>.cgi`, and DSM 7's `/webapi/entry.cgi/<API name>` (the Go client posts every call there). */
+const CGI_PATH = /^\/webapi\/([A-Za-z0-9_.]+\.cgi)(?:\/(SYNO\.[A-Za-z0-9_.]+))?$/;
+const KNOWN_CGIS = new Set(['query.cgi', 'auth.cgi', 'entry.cgi', 'encryption.cgi']);
 const MAX_BODY_BYTES = 1024 * 1024;
-const MASKED_PARAMETERS = new Set(['passwd', 'otp_code', 'device_id']);
+/** The APIs that SYNO.API.Info lists with `requestFormat: JSON`: their string parameters may come JSON-quoted. */
+const JSON_FORMAT_PREFIX = 'SYNO.Virtualization.';
+const MASKED_PARAMETERS = new Set(['passwd', 'otp_code', 'device_id', 'sid']);
 
 interface Answer {
   body: string;
@@ -35,10 +38,13 @@ async function handle(
   response: ServerResponse,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://simulator');
-  const cgi = CGI_PATH.exec(url.pathname)?.[1];
-  if (cgi === undefined || !KNOWN_CGIS.has(cgi)) {
+  const match = CGI_PATH.exec(url.pathname);
+  const cgi = match?.[1];
+  const pathApi = match?.[2];
+  if (cgi === undefined || !KNOWN_CGIS.has(cgi) || (pathApi !== undefined && cgi !== 'entry.cgi')) {
+    // DSM's web server answers an unknown web API path with the API layer's own JSON, "no such API".
     await readBody(request);
-    response.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(failureBody(new DsmFailure(102)));
     return;
   }
   const raw: Record<string, string> = {};
@@ -48,6 +54,7 @@ async function handle(
   if (body.length > 0 && (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
     for (const [key, value] of new URLSearchParams(body.toString('utf8'))) raw[key] = value;
   }
+  if (pathApi !== undefined) raw.api ??= pathApi;
   const api = raw.api ?? '';
   const method = raw.method ?? '';
   const record: RecordedRequest = {
@@ -62,7 +69,7 @@ async function handle(
     injectFault(fault.kind, request, response);
     return;
   }
-  const answer = dispatch(sim, apis, faults, cgi, new Params(raw), cookieSid(request));
+  const answer = dispatch(sim, apis, faults, cgi, new Params(raw, api.startsWith(JSON_FORMAT_PREFIX)), cookieSid(request));
   if (fault !== undefined) {
     injectFault(fault.kind, request, response);
     return;
@@ -109,7 +116,7 @@ function dispatch(
 /** Where an API may be called; `undefined` at the wrong path. */
 function versionRange(sim: Simulator, api: string, definition: ApiDefinition, cgi: string): { minVersion: number; maxVersion: number } | undefined {
   if (definition.path === cgi) return definition;
-  if (api === 'SYNO.API.Auth' && sim.options.dsmVersion === 7 && cgi === LEGACY_AUTH.path) return LEGACY_AUTH;
+  if (api === 'SYNO.API.Auth' && sim.options.dsmVersion === 7 && cgi === DSM7_AUTH_CGI.path) return DSM7_AUTH_CGI;
   return undefined;
 }
 

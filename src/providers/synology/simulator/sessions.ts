@@ -3,7 +3,7 @@ import { randomSecret } from './ids.js';
 export interface Session {
   sid: string;
   account: string;
-  /** The login's `session` parameter; a second login with the same name by the same account kicks this one. */
+  /** The login's `session` parameter; logins with the same name coexist unless the box is set to kick (107). */
   name: string;
   synotoken: string | undefined;
   last_used_at: number;
@@ -14,8 +14,8 @@ export type SessionLookup = { session: Session; code?: undefined } | { session?:
 
 /**
  * Login sessions as DSM keeps them. Dead sessions stay known so that their sid answers the right
- * code: the expiry code after idling or an explicit expiry, 107 after a duplicate login, 119 when
- * the sid was never issued or was logged out.
+ * code: the expiry code after idling or an explicit expiry, 107 after a duplicate login (only where
+ * the box is set to treat one as such), 119 when the sid was never issued or was logged out.
  */
 export class SessionStore {
   private readonly bySid = new Map<string, Session>();
@@ -24,12 +24,13 @@ export class SessionStore {
   constructor(
     private readonly ttlMs: number,
     private readonly expiryCode: 106 | 119,
+    private readonly duplicateLoginKicks: boolean,
   ) {}
 
   open(account: string, name: string, withSynoToken: boolean, now: number): Session {
     const key = `${account}\u0000${name}`;
     const previous = this.liveByAccountAndName.get(key);
-    if (previous !== undefined) previous.state = 'kicked';
+    if (previous !== undefined && this.duplicateLoginKicks) previous.state = 'kicked';
     const session: Session = {
       sid: randomSecret(48),
       account,

@@ -48,8 +48,9 @@ export class SimulatorState {
     return findByName(this.images, name);
   }
 
+  /** Threads not taken by online VMs; never below 0, though DSM lets vCPUs overcommit the threads. */
   freeCpu(host: SimHost): number {
-    return host.cpu_threads - host.reserved_cpu;
+    return Math.max(0, host.cpu_threads - host.reserved_cpu);
   }
 
   freeRamMb(host: SimHost): number {

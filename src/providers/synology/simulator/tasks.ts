@@ -5,7 +5,9 @@ import type { Timers } from './timers.js';
 
 /**
  * Background tasks as `SYNO.Virtualization.API.Task.Info` shows them: progress grows with elapsed
- * time until the owner finishes the task; finished `auto_clean` tasks vanish after `cleanMs`.
+ * time until the owner finishes the task. A finished task vanishes `cleanMs` (a minute) after it
+ * finished whatever its `auto_clean_task`: the guide says "It will also be automatically cleaned a
+ * minute after the task finishes", so `auto_clean_task=false` only shows in the task info.
  */
 export class TaskBoard {
   constructor(
@@ -20,7 +22,7 @@ export class TaskBoard {
       id: this.ids.taskId(kind),
       kind,
       status,
-      started_at: Date.now(),
+      started_at: this.timers.now(),
       duration_ms: durationMs,
       finished_at: undefined,
       auto_clean: autoClean,
@@ -32,8 +34,8 @@ export class TaskBoard {
 
   finish(task: SimTask): void {
     if (task.finished_at !== undefined) return;
-    task.finished_at = Date.now();
-    if (task.auto_clean) this.timers.after(this.cleanMs, () => this.state.tasks.delete(task.id));
+    task.finished_at = this.timers.now();
+    this.timers.after(this.cleanMs, () => this.state.tasks.delete(task.id));
   }
 
   /** 0-99 while running (never 100 before the work is done), 100 once finished. */

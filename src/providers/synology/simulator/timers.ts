@@ -1,25 +1,32 @@
-/** Timers the simulator owns: unref'd so they never keep a process alive, and all cleared on close. */
-export class Timers {
-  private readonly pending = new Set<NodeJS.Timeout>();
+import type { SimClock } from './clock.js';
 
-  after(ms: number, run: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.pending.delete(timer);
-      run();
-    }, ms);
-    timer.unref();
-    this.pending.add(timer);
-    return timer;
+/** Timers the simulator owns, on its clock, all cleared on close. */
+export class Timers {
+  private readonly pending = new Set<unknown>();
+
+  constructor(private readonly clock: SimClock) {}
+
+  now(): number {
+    return this.clock.now();
   }
 
-  cancel(timer: NodeJS.Timeout | undefined): void {
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.pending.delete(timer);
+  after(ms: number, run: () => void): unknown {
+    const handle = this.clock.schedule(ms, () => {
+      this.pending.delete(handle);
+      run();
+    });
+    this.pending.add(handle);
+    return handle;
+  }
+
+  cancel(handle: unknown): void {
+    if (handle === undefined) return;
+    this.clock.cancel(handle);
+    this.pending.delete(handle);
   }
 
   clearAll(): void {
-    for (const timer of this.pending) clearTimeout(timer);
+    for (const handle of this.pending) this.clock.cancel(handle);
     this.pending.clear();
   }
 }

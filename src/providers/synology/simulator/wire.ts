@@ -34,27 +34,48 @@ export function failureBody(error: DsmFailure): string {
   return JSON.stringify({ success: false, error: error.errors === undefined ? { code: error.code } : { code: error.code, errors: error.errors } });
 }
 
-/** Typed readers over the merged query and form parameters of one request. */
+/** A complete JSON string literal; anything else (a name that merely starts with a quote) is taken as it is. */
+const JSON_STRING = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"$/;
+
+/**
+ * Typed readers over the merged query and form parameters of one request. For APIs declared with
+ * `requestFormat: JSON`, a string parameter sent JSON-quoted (`guest_name="win10"`, as some clients
+ * encode every value) reads as the string inside.
+ */
 export class Params {
-  constructor(readonly raw: Readonly<Record<string, string>>) {}
+  constructor(
+    readonly raw: Readonly<Record<string, string>>,
+    private readonly jsonStrings = false,
+  ) {}
 
   has(name: string): boolean {
     return this.raw[name] !== undefined;
   }
 
   string(name: string): string | undefined {
-    return this.raw[name];
+    const value = this.raw[name];
+    if (!this.jsonStrings || value === undefined || !JSON_STRING.test(value)) return value;
+    return JSON.parse(value) as string;
   }
 
   /** A present, non-empty string, or 401 naming the parameter. */
   required(name: string): string {
-    const value = this.raw[name];
+    const value = this.string(name);
     if (value === undefined || value === '') throw badParameter(name, 'required');
     return value;
   }
 
+  /**
+   * A multi-value string parameter (`additional=network,storage`) split by the guide's rule: values
+   * are separated by commas, a comma inside a value is sent as `\,` and a backslash as `\\`.
+   */
+  list(name: string): string[] | undefined {
+    const value = this.string(name);
+    return value === undefined ? undefined : splitMultiValue(value);
+  }
+
   integer(name: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number | undefined {
-    const value = this.raw[name];
+    const value = this.string(name);
     if (value === undefined) return undefined;
     if (!/^-?\d+$/.test(value.trim())) throw badParameter(name, `not an integer: ${value}`);
     const number = Number(value);
@@ -63,7 +84,7 @@ export class Params {
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw[name];
+    const value = this.string(name);
     if (value === undefined) return fallback;
     if (value === 'true') return true;
     if (value === 'false') return false;
@@ -90,4 +111,24 @@ export class Params {
     }
     return value;
   }
+}
+
+/** The guide's escaping, undone: `\,` is a comma inside a value, `\\` a backslash. */
+export function splitMultiValue(text: string): string[] {
+  const values: string[] = [];
+  let current = '';
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char === '\\' && index + 1 < text.length) {
+      index += 1;
+      current += text[index];
+    } else if (char === ',') {
+      values.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  values.push(current);
+  return values;
 }

@@ -6,7 +6,8 @@ import { DsmFailure } from '../wire.js';
 
 /**
  * SYNO.API.Auth login/logout with DSM's codes: 400 wrong account or password, 401 disabled,
- * 402 permission denied, 403 OTP required, 404 OTP rejected (wrong, or already used in its window).
+ * 402 permission denied, 403 OTP required, 404 OTP rejected (wrong, or already used in its window),
+ * 406-410 where an account is set up to be refused so (2-step enforcement, blocked IP, expired password).
  */
 export class AuthApi {
   /** Highest TOTP step already used per account: RFC 6238 forbids accepting a code twice. */
@@ -19,13 +20,14 @@ export class AuthApi {
     logout: (call) => this.logout(call),
   };
 
-  private login({ sim, params, setCookie }: Call): unknown {
+  private login({ sim, params, version, setCookie }: Call): unknown {
     const account = params.string('account') ?? '';
     const password = params.string('passwd') ?? '';
     const user = sim.options.users.find((candidate) => candidate.account === account);
     if (user === undefined || user.password !== password) throw new DsmFailure(400);
     if (user.disabled === true) throw new DsmFailure(401);
     if (user.permissionDenied === true) throw new DsmFailure(402);
+    if (user.loginRefusal !== undefined) throw new DsmFailure(user.loginRefusal);
     const now = Date.now();
     this.checkSecondFactor(user, params.string('otp_code'), params.string('device_id'), now);
 
@@ -34,9 +36,10 @@ export class AuthApi {
     const data: Record<string, unknown> = { sid: session.sid, is_portal_port: false };
     if (session.synotoken !== undefined) data.synotoken = session.synotoken;
     if (params.string('enable_device_token') === 'yes') {
-      const did = randomSecret(24);
-      this.deviceTokens.set(did, account);
-      data.did = did;
+      const token = randomSecret(24);
+      this.deviceTokens.set(token, account);
+      // Version 7 names the device token `device_id`, the name later logins send it back under; up to 6 it was `did`.
+      data[version >= 7 ? 'device_id' : 'did'] = token;
     }
     if ((params.string('format') ?? 'cookie') === 'cookie') setCookie(`id=${session.sid}; Path=/; Max-Age=604800; HttpOnly`);
     return data;
@@ -54,9 +57,13 @@ export class AuthApi {
     this.lastOtpStep.set(user.account, step);
   }
 
-  /** Without a sid DSM answers success and keeps the session: a client bug that piles sessions up. */
-  private logout({ sim, sid }: Call): unknown {
-    if (sid !== undefined && sim.sessions.close(sid)) sim.stats.logouts += 1;
+  /**
+   * The session to end comes as the guide's `sid` or as `_sid` (or the cookie). Without any DSM
+   * answers success and keeps the session: a client bug that piles sessions up.
+   */
+  private logout({ sim, params, sid }: Call): unknown {
+    const target = params.string('sid') || sid;
+    if (target !== undefined && target !== '' && sim.sessions.close(target)) sim.stats.logouts += 1;
     return undefined;
   }
 }

@@ -1,13 +1,20 @@
 import type { Handler } from '../context.js';
 
-/** SYNO.Virtualization.API.Host/Storage/Network `list`; capacity is left out while a host is not running, as DSM does. */
+/**
+ * SYNO.Virtualization.API.Host/Storage/Network `list`. Capacity is left out only where the guide
+ * says so, when the host is missing: a host DSM cannot reach at all (`inaccessible`). A host with a
+ * network warning or without control still reports what it has.
+ */
+function hostMissing(status: string | undefined): boolean {
+  return status === undefined || status === 'inaccessible';
+}
 
 export const hostList: Handler = ({ sim }) => ({
   hosts: [...sim.state.hosts.values()].map((host) => ({
     host_id: host.id,
     host_name: host.name,
     status: host.status,
-    ...(host.status === 'running'
+    ...(!hostMissing(host.status)
       ? {
           free_cpu_core: sim.state.freeCpu(host),
           free_ram_size: sim.state.freeRamMb(host),
@@ -28,7 +35,7 @@ export const storageList: Handler = ({ sim }) => ({
       storage_id: storage.id,
       storage_name: storage.name,
       volume_path: storage.volume_path,
-      ...(host?.status === 'running' ? { size: storage.size_mb, used: storage.used_mb } : {}),
+      ...(!hostMissing(host?.status) ? { size: storage.size_mb, used: storage.used_mb } : {}),
     };
   }),
 });

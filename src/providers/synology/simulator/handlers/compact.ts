@@ -29,7 +29,7 @@ function compactGuest(sim: Simulator, vm: SimVm): Record<string, unknown> {
     guest_id: vm.id,
     guest_name: vm.name,
     status: compactStatus(vm),
-    ...(host === undefined ? {} : { host_id: host.id, host_name: host.name }),
+    ...(host === undefined || !sim.options.guestHostFields ? {} : { host_id: host.id, host_name: host.name }),
     vcpu_num: vm.vcpus,
     vram_size: vm.ram_mb,
     storage_size: diskTotalMb(vm) * MIB,
@@ -45,7 +45,7 @@ function page<T>(call: Call, items: readonly T[]): T[] {
 }
 
 function additionalFields(call: Call): Set<string> {
-  return new Set((call.params.string('additional') ?? '').split(',').map((item) => item.trim()));
+  return new Set((call.params.list('additional') ?? []).map((item) => item.trim()));
 }
 
 function get(call: Call): unknown {

@@ -4,25 +4,26 @@ import type { Params } from '../wire.js';
 import { DsmFailure, badParameter, failure } from '../wire.js';
 
 /**
- * `SYNO.Virtualization.API.Guest` `create`. Real boxes reject any parameter the guide does not list
- * for create (vcpu_num, vram_size, ...) with 401: CPU and memory are set afterwards with `set`.
+ * `SYNO.Virtualization.API.Guest` `create`. Parameters the guide does not list are ignored, as DSM
+ * ignores what it does not know, except the guest properties that belong to `set`: real boxes
+ * answered 401 to creates carrying them, so CPU and memory are set afterwards.
  */
-const CREATE_PARAMETERS = new Set([
-  'api', 'version', 'method', '_sid', 'SynoToken',
-  'guest_name', 'storage_id', 'storage_name', 'vdisks', 'vnics', 'auto_clean_task',
-]);
+const REJECTED_ON_CREATE = new Set(['vcpu_num', 'vram_size', 'autorun', 'description']);
+
+/** Storage states that still take a new guest; any other (offline, missing, crashed, ...) answers 700, "The storage is in invalid." */
+const USABLE_STORAGE = new Set(['online', 'degraded', 'full', 'provision_warning']);
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export function createGuest({ sim, params }: Call): unknown {
   for (const name of Object.keys(params.raw)) {
-    if (!CREATE_PARAMETERS.has(name)) throw badParameter(name, 'not a parameter of create');
+    if (REJECTED_ON_CREATE.has(name)) throw badParameter(name, 'not a parameter of create; set it with set once the guest exists');
   }
   const name = params.required('guest_name');
   const autoClean = params.boolean('auto_clean_task', true);
   if (sim.state.vmsNamed(name).length > 0) throw failure(403, `a guest named ${JSON.stringify(name)} exists`);
   const storage = findStorage(sim, params);
-  if (storage.status !== 'online') throw failure(901, `storage ${storage.name} is ${storage.status}`);
+  if (!USABLE_STORAGE.has(storage.status)) throw failure(700, `storage ${storage.name} is ${storage.status}`);
   const disks = parseDisks(sim, params);
   const nics = parseNics(sim, params);
 

@@ -19,7 +19,8 @@ export function officialGuest(sim: Simulator, vm: SimVm, withDevices: boolean): 
     vcpu_num: vm.vcpus,
     vram_size: vm.ram_mb,
   };
-  if (host !== undefined) {
+  // Not in the guide: a real box may leave them out (guestHostFields=false simulates one that does).
+  if (host !== undefined && sim.options.guestHostFields) {
     guest.host_id = host.id;
     guest.host_name = host.name;
   }

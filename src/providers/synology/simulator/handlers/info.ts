@@ -6,7 +6,7 @@ import type { ApiDefinition, Handler } from '../context.js';
  */
 export function infoQuery(apis: ReadonlyMap<string, ApiDefinition>): Handler {
   return ({ params }) => {
-    const wanted = (params.string('query') ?? 'all').split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const wanted = (params.list('query') ?? ['all']).map((item) => item.trim()).filter((item) => item !== '');
     const all = wanted.includes('all');
     const data: Record<string, { path: string; minVersion: number; maxVersion: number; requestFormat?: string }> = {};
     for (const [name, api] of apis) {

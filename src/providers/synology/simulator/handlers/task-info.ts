@@ -20,7 +20,7 @@ export const taskMethods: Readonly<Record<string, Handler>> = {
       finish: task.finished_at !== undefined,
       task_info: {
         auto_clean_task: task.auto_clean,
-        progress: sim.tasks.progress(task, Date.now()),
+        progress: sim.tasks.progress(task, sim.timers.now()),
         status: task.status,
         ...(task.guest_id === undefined ? {} : { guest_id: task.guest_id }),
         ...(task.image_id === undefined ? {} : { image_id: task.image_id }),
