@@ -197,6 +197,12 @@ export const SettingsSchema = z
       default: 'info',
       description: 'stderr log level: debug, info, warning, error',
     }),
+    dashboard: boolean().register(settingDocs, {
+      env: 'VMM_DASHBOARD',
+      flag: '--dashboard',
+      default: true,
+      description: 'offer show_dashboard, the interactive MCP App view of every target (false hides the tool and its view)',
+    }),
     http: boolean().register(settingDocs, {
       env: 'VMM_HTTP',
       flag: '--http',

@@ -97,6 +97,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   const serverOptions = {
     targets: runtimes,
     logger,
+    dashboard: loaded.settings.dashboard,
     ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
   };
   // Said once the transport is up: a port that turns out to be busy is then the only line.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { registerDashboardResource } from './apps/dashboard/resource.js';
 import { OperationError } from './errors.js';
 import type { Logger, LogLevel } from './log.js';
 import { registerPrompts } from './prompts/index.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   confirmTtlMs?: number;
   /** How long a confirmation form waits for the human (default 3 minutes). */
   elicitationTimeoutMs?: number;
+  /** Offer show_dashboard and its view (default true). */
+  dashboard?: boolean;
 }
 
 const VERSION = readPackageVersion();
@@ -32,12 +35,16 @@ const VERSION = readPackageVersion();
 export function createServer(options: ServerOptions): McpServer {
   const { targets, logger } = options;
   checkTargets(targets);
-  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets) });
+  const dashboard = options.dashboard ?? true;
+  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets, dashboard) });
   const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
 
-  registerTools(server, TOOL_DEFINITIONS, { targets, guard, audit, logger, elicitationTimeoutMs });
+  // Before the tools: a host may read the view as soon as it sees the tool that names it.
+  if (dashboard) registerDashboardResource(server);
+  const tools = dashboard ? TOOL_DEFINITIONS : TOOL_DEFINITIONS.filter((tool) => tool.appMeta === undefined);
+  registerTools(server, tools, { targets, guard, audit, logger, elicitationTimeoutMs });
   registerResources(server, targets);
   registerPrompts(server, targets);
   const stopForwarding = forwardLogs(server, logger);
@@ -100,7 +107,7 @@ function forwardLogs(server: McpServer, logger: Logger): () => void {
   return removeSink;
 }
 
-function instructionsFor(targets: readonly TargetRuntime[]): string {
+function instructionsFor(targets: readonly TargetRuntime[], dashboard: boolean): string {
   const lines = [
     'vmm-mcp inspects and operates virtual machines on Synology Virtual Machine Manager.',
     'Look first: list_vms (filter by name, status, host; paged, pass next_offset as offset), get_vm, list_hosts, list_storages, list_networks, list_images, list_tasks.',
@@ -110,6 +117,9 @@ function instructionsFor(targets: readonly TargetRuntime[]): string {
     'Destructive tools (power_off, delete_vm, delete_image) may answer status "confirmation_required" with a preview and a single-use confirm_token: show the preview to the user, and only if they agree call the tool again with the same arguments plus confirm_token.',
     'Errors say what failed, the DSM error code and its meaning when there is one, and what to do next.',
   ];
+  if (dashboard) {
+    lines.push('When the user wants to see the cluster, call show_dashboard: clients that render MCP Apps show it as an interactive view; what the user does there comes back to you as context.');
+  }
   if (targets.length > 1) {
     lines.push(`Targets: ${targets.map((target) => target.name).join(', ')}; pass target to choose one (default ${targets[0]?.name}).`);
   }

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   prepareClient?: (client: Client) => void;
   confirmTtlMs?: number;
   elicitationTimeoutMs?: number;
+  /** The dashboard setting (default on). */
+  dashboard?: boolean;
 }
 
 export interface Harness {
@@ -79,6 +81,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     auditLogPath: auditPath,
     ...(options.confirmTtlMs === undefined ? {} : { confirmTtlMs: options.confirmTtlMs }),
     ...(options.elicitationTimeoutMs === undefined ? {} : { elicitationTimeoutMs: options.elicitationTimeoutMs }),
+    ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
   });
   const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: options.clientCapabilities ?? {} });
   options.prepareClient?.(client);

@@ -28,6 +28,7 @@ const CATALOG = {
   delete_vm: 'destructive',
   delete_image: 'destructive',
   list_targets: 'read',
+  show_dashboard: 'read',
 } as const;
 
 /** Tools no DSM can do (LunaNode and Wakame-VDC can): a server with only DSM targets does not list them. */
@@ -140,11 +141,12 @@ describe('tool catalog', () => {
     expect(text).toContain('nas');
   });
 
-  it('keeps tools/list under 24 KB on the wire with typed output schemas: no $schema, no descriptions or closed-object markers in outputs', async () => {
+  it('keeps tools/list under 26 KB on the wire with typed output schemas: no $schema, no descriptions or closed-object markers in outputs', async () => {
     const h = await open();
     const { tools } = await h.client.listTools();
-    // 15.5 KB when output schemas carried field names only; types and required fields cost the rest (bench/README.md).
-    expect(h.lastResponseBytes()).toBeLessThan(24_000);
+    // 15.5 KB when output schemas carried field names only; types and required fields cost the rest (bench/README.md);
+    // show_dashboard, whose typed result describes a whole cluster, about 1.9 KB more.
+    expect(h.lastResponseBytes()).toBeLessThan(26_000);
     const listing = JSON.stringify(tools);
     expect(listing).not.toContain('$schema');
     const getVm = tools.find((tool) => tool.name === 'get_vm');

@@ -37,8 +37,8 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
   return execFileAsync(command, args, { cwd, env: withoutNpmVariables(), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
 }
 
-/** Starts the server as a desktop client would, lists its tools and runs one, then stops it. */
-async function toolsAndVmsOverStdio(server: StdioServerParameters): Promise<{ tools: string[]; vms: number; stderr: string }> {
+/** Starts the server as a desktop client would, lists its tools, runs one and reads the dashboard view, then stops it. */
+async function toolsAndVmsOverStdio(server: StdioServerParameters): Promise<{ tools: string[]; vms: number; dashboard: string; stderr: string }> {
   const transport = new StdioClientTransport({ ...server, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
@@ -49,7 +49,9 @@ async function toolsAndVmsOverStdio(server: StdioServerParameters): Promise<{ to
     const listed = await client.callTool({ name: 'list_vms', arguments: {} });
     expect(listed.isError, JSON.stringify(listed.content)).not.toBe(true);
     const total = (listed.structuredContent as { total: number }).total;
-    return { tools: tools.map((tool) => tool.name).sort(), vms: total, stderr };
+    const [view] = (await client.readResource({ uri: 'ui://vmm/dashboard' })).contents;
+    const dashboard = view !== undefined && 'text' in view ? view.text : '';
+    return { tools: tools.map((tool) => tool.name).sort(), vms: total, dashboard, stderr };
   } finally {
     await client.close();
   }
@@ -72,6 +74,7 @@ describe('npm package', () => {
     const [tarball] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = (tarball?.files ?? []).map((file) => file.path);
     expect(files).toContain('dist/cli.js');
+    expect(files).toContain('dist/apps/dashboard.html');
     expect(files).toContain('LICENSE');
     expect(files.filter((path) => /^(src|test|bench)\//.test(path))).toEqual([]);
 
@@ -84,6 +87,7 @@ describe('npm package', () => {
     const answer = await toolsAndVmsOverStdio({ command: NPX, args: ['--no', '--', 'vmm-mcp', '--simulator'], cwd: app });
     expect(answer.tools).toEqual(EXPECTED_TOOLS);
     expect(answer.vms).toBeGreaterThan(0);
+    expect(answer.dashboard).toMatch(/^<!doctype html>/);
     expect(answer.stderr).not.toContain(DEMO_USER.password);
   }, 360_000);
 });
@@ -98,17 +102,18 @@ describe('desktop-extension bundle', () => {
     await run(MCPB, ['clean', bundle], ROOT, 180_000);
     await run(MCPB, ['unpack', bundle, unpacked], ROOT, 60_000);
 
-    for (const path of ['manifest.json', 'package.json', 'LICENSE', 'dist/cli.js', 'node_modules/@modelcontextprotocol/sdk', 'node_modules/zod', 'node_modules/undici']) {
+    for (const path of ['manifest.json', 'package.json', 'LICENSE', 'dist/cli.js', 'dist/apps/dashboard.html', 'node_modules/@modelcontextprotocol/ext-apps', 'node_modules/@modelcontextprotocol/sdk', 'node_modules/zod', 'node_modules/undici']) {
       expect(existsSync(join(unpacked, path)), path).toBe(true);
     }
     expect(readFileSync(join(unpacked, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} vmm-mcp contributors\n/);
-    for (const path of ['src', 'test', 'bench', 'node_modules/vitest', 'node_modules/typescript', 'node_modules/@anthropic-ai/mcpb']) {
+    for (const path of ['src', 'test', 'bench', 'node_modules/vitest', 'node_modules/typescript', 'node_modules/@anthropic-ai/mcpb', 'node_modules/esbuild', 'node_modules/playwright-core']) {
       expect(existsSync(join(unpacked, path)), path).toBe(false);
     }
 
     const answer = await toolsAndVmsOverStdio({ command: process.execPath, args: [join(unpacked, 'dist', 'cli.js'), '--simulator'], cwd: unpacked });
     expect(answer.tools).toEqual(EXPECTED_TOOLS);
     expect(answer.vms).toBeGreaterThan(0);
+    expect(answer.dashboard).toMatch(/^<!doctype html>/);
     expect(answer.stderr).not.toContain(DEMO_USER.password);
   }, 360_000);
 });

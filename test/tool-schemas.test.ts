@@ -169,10 +169,12 @@ describe('published output schemas', () => {
     await call('list_hosts');
     await call('list_storages');
     await call('list_networks');
+    await call('show_dashboard');
 
     const image = await call('create_image', { name: 'schema-image', ds_file_path: '/share/schema.img', type: 'disk', storages: [storage] });
     const imageTask = (image.task as { task_id: string }).task_id;
     await call('list_tasks');
+    await call('show_dashboard');
     await call('get_task', { task_id: imageTask });
     await call('wait_task', { task_id: imageTask, timeout_s: 60 });
 

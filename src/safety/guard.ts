@@ -69,28 +69,15 @@ export class SafetyGuard {
   }
 
   async check(request: GuardRequest): Promise<GuardDecision> {
-    const { tool, effect, policy, subject } = request;
+    const { effect, policy } = request;
     if (effect === 'read') return { action: 'proceed' };
-    if (policy.readOnly) {
-      return refused(`${tool} changes the cluster, and target ${request.targetName} is read-only (VMM_READ_ONLY).`,
-        'Only read tools are available; unset VMM_READ_ONLY to allow changes.');
-    }
-    if (subject?.kind === 'vm') {
-      const glob = protectedBy(subject.name, policy);
-      if (glob !== undefined) {
-        return refused(`${tool} refused: VM ${subject.name} is protected by the VMM_PROTECT pattern "${glob}".`,
-          `No tool may change this VM; remove "${glob}" from VMM_PROTECT to allow it.`);
-      }
-    }
+    const refusal = policyRefusal(request);
+    if (refusal !== undefined) return { action: 'refused', error: refusal };
     if (request.unmet !== undefined) {
-      const { unmet } = request;
+      const { unmet, tool } = request;
       return { action: 'refused', error: new OperationError(unmet.kind, `${tool} refused: ${unmet.message}`, { next: unmet.next, cause: unmet }) };
     }
     if (effect === 'write') return { action: 'proceed' };
-    if (policy.destructive === 'deny') {
-      return refused(`${tool} is destructive, and destructive tools are disabled on target ${request.targetName} (VMM_DESTRUCTIVE=deny).`,
-        'Set VMM_DESTRUCTIVE=confirm or allow to enable it.');
-    }
     if (policy.destructive === 'allow') return { action: 'proceed', confirmedBy: 'policy' };
     if (request.confirmToken !== undefined) return this.redeem(request, request.confirmToken);
     if (request.elicit !== undefined) return this.elicit(request, request.elicit);
@@ -134,8 +121,38 @@ export class SafetyGuard {
   }
 }
 
-function refused(message: string, next: string): GuardDecision {
-  return { action: 'refused', error: new OperationError('policy', message, { next }) };
+/** What the policy alone decides about a call, before any confirmation. */
+export type PolicyQuestion = Pick<GuardRequest, 'tool' | 'effect' | 'targetName' | 'policy'> & { subject?: Pick<Subject, 'kind' | 'name'> };
+
+/**
+ * Why the policy refuses a call outright, or undefined when it may go on (perhaps to a confirmation):
+ * read-only refuses every change, a protected VM refuses every change to it, and VMM_DESTRUCTIVE=deny
+ * refuses destructive calls. The guard decides with it, and the dashboard asks it to show which of its
+ * buttons would be refused, and why.
+ */
+export function policyRefusal(question: PolicyQuestion): OperationError | undefined {
+  const { tool, effect, policy, subject, targetName } = question;
+  if (effect === 'read') return undefined;
+  if (policy.readOnly) {
+    return refusal(`${tool} changes the cluster, and target ${targetName} is read-only (VMM_READ_ONLY).`,
+      'Only read tools are available; unset VMM_READ_ONLY to allow changes.');
+  }
+  if (subject?.kind === 'vm') {
+    const glob = protectedBy(subject.name, policy);
+    if (glob !== undefined) {
+      return refusal(`${tool} refused: VM ${subject.name} is protected by the VMM_PROTECT pattern "${glob}".`,
+        `No tool may change this VM; remove "${glob}" from VMM_PROTECT to allow it.`);
+    }
+  }
+  if (effect === 'destructive' && policy.destructive === 'deny') {
+    return refusal(`${tool} is destructive, and destructive tools are disabled on target ${targetName} (VMM_DESTRUCTIVE=deny).`,
+      'Set VMM_DESTRUCTIVE=confirm or allow to enable it.');
+  }
+  return undefined;
+}
+
+function refusal(message: string, next: string): OperationError {
+  return new OperationError('policy', message, { next });
 }
 
 /** Destructive tools normally act on a subject; without one the tool name stands in for it. */

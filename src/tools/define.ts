@@ -52,6 +52,10 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   needs?: readonly Capability[];
   input: Input;
   output: Output;
+  /** A tool whose result an MCP App renders: its `_meta` (see apps/app-tool-meta.ts), listed only to clients that render apps. */
+  appMeta?: Record<string, unknown>;
+  /** The result's text for the model, instead of the result as JSON: for results whose data is for a view. */
+  summarize?(output: z.output<NoInfer<Output>>): string;
   /**
    * What rules the call out in the subject's present state (a running VM cannot be deleted). The boundary
    * checks it on the subject the tool hands to `guard`, after the policy and before any confirmation.
@@ -79,6 +83,9 @@ export interface ToolDefinition {
   input: AnyObject;
   /** What `structuredContent` matches; for destructive tools, also the confirmation request. */
   output: z.ZodType<Record<string, unknown>>;
+  appMeta?: Record<string, unknown>;
+  /** Takes data `output` parsed. */
+  summarize?(output: Record<string, unknown>): string;
   /** Checked by the boundary before the guard may ask anyone to confirm (see ToolSpec). */
   precondition?(args: Record<string, unknown>, subject: Subject): OperationError | undefined;
   /** Runs with arguments already parsed by `input` and stripped of `target` and `confirm_token`. */
@@ -157,6 +164,9 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     annotations: annotationsFor(spec.effect),
     input: z.object({ ...spec.input.shape, ...common }).strict(),
     output,
+    ...(spec.appMeta === undefined ? {} : { appMeta: spec.appMeta }),
+    // `output` parsed the data, so it has the shape spec.output describes.
+    ...(spec.summarize === undefined ? {} : { summarize: spec.summarize as (output: Record<string, unknown>) => string }),
     // The boundary parsed `args` with `input`, a superset of spec.input, and removed the common arguments.
     ...(spec.precondition === undefined ? {} : { precondition: (args, subject) => spec.precondition?.(args as z.output<Input>, subject) }),
     run: async (args, ctx) => spec.run(args as z.output<Input>, ctx) as Promise<Record<string, unknown>>,

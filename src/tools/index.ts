@@ -1,3 +1,4 @@
+import { DASHBOARD_TOOLS } from './dashboard.js';
 import type { ToolDefinition } from './define.js';
 import { IMAGE_TOOLS } from './images.js';
 import { INVENTORY_TOOLS } from './inventory.js';
@@ -15,4 +16,5 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   ...TASK_TOOLS,
   ...INVENTORY_TOOLS,
   ...TARGET_TOOLS,
+  ...DASHBOARD_TOOLS,
 ];

@@ -10,6 +10,8 @@ import type { ToolDefinition } from './define.js';
  *   enums, required fields and descriptions; string patterns and lengths are left to the boundary
  *   (they refuse control characters, a relative path or 255+ characters, and its refusal names the rule);
  * - `target` is listed only when there is a choice, as the list of target names;
+ * - a tool's MCP App metadata goes only to clients that render apps: to others it is bytes about a view
+ *   they will never show;
  * - output schemas are the real JSON Schema of `structuredContent` (clients validate it): types,
  *   required fields, enumerations and nullability at every depth. Left out: descriptions (names and
  *   units say what a field is; the tool description says the rest), string rules and defaults (they
@@ -17,7 +19,7 @@ import type { ToolDefinition } from './define.js';
  *   built against this listing still accepts an answer that gained a field.
  * The boundary validates with the full zod schemas, whatever the listing leaves out.
  */
-export function describeTool(tool: ToolDefinition, targetNames: readonly string[]): Tool {
+export function describeTool(tool: ToolDefinition, targetNames: readonly string[], client: { rendersApps: boolean }): Tool {
   return {
     name: tool.name,
     title: tool.title,
@@ -25,6 +27,7 @@ export function describeTool(tool: ToolDefinition, targetNames: readonly string[
     inputSchema: inputSchema(tool, targetNames),
     outputSchema: outputSchema(tool.output),
     annotations: tool.annotations,
+    ...(client.rendersApps && tool.appMeta !== undefined ? { _meta: tool.appMeta } : {}),
   };
 }
 

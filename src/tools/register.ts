@@ -12,6 +12,7 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { rendersApps } from '../apps/app-tool-meta.js';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuditEntry, AuditLog } from '../safety/audit.js';
@@ -57,9 +58,13 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
       .map((tool) => [tool.name, tool]),
   );
   const targetNames = services.targets.map((target) => target.name);
-  const listing = [...listed.values()].map((tool) => describeTool(tool, targetNames));
+  const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
+  const plainListing = listing({ rendersApps: false });
+  const appListing = listing({ rendersApps: true });
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: rendersApps(server.server.getClientCapabilities()) ? appListing : plainListing,
+  }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = listed.get(request.params.name);
     if (tool === undefined) {
@@ -132,7 +137,7 @@ class ToolCall {
       services.logger.error(`${tool.name} produced a result outside its outputSchema`, { issues: z.prettifyError(checked.error) });
       return errorResult(`${tool.name} ran, but its result did not match its outputSchema (a server bug): ${z.prettifyError(checked.error)}`);
     }
-    return successResult(checked.data);
+    return successResult(checked.data, tool.summarize);
   }
 
   /** A tool needing what the target lacks is refused with the backend's explanation and the targets that can. */

@@ -9,8 +9,11 @@ import { redact, redactText } from '../safety/redact.js';
  * a confirmation request, or an error text that says what failed, why, and what to do next.
  */
 
-export function successResult(data: Record<string, unknown>): CallToolResult {
-  return structured(redact(data));
+/** `summary` replaces the JSON text, for results whose data is drawn by a view (the model reads the text). */
+export function successResult(data: Record<string, unknown>, summary?: (data: Record<string, unknown>) => string): CallToolResult {
+  const shown = redact(data);
+  if (summary === undefined) return structured(shown);
+  return { structuredContent: shown, content: [{ type: 'text', text: redactText(summary(shown)) }] };
 }
 
 export function confirmationResult(tool: string, decision: Extract<GuardDecision, { action: 'confirmation_required' }>): CallToolResult {
