@@ -150,6 +150,16 @@ describe('three providers behind one server', () => {
     }
   });
 
+  it('show_dashboard has the Wakame-VDC target with its VMs and no hosts, storages or tasks', async () => {
+    h = await startProvidersHarness();
+    const { targets } = structured<{ targets: Array<{ name: string; vms_total: number; hosts: unknown[]; storages: unknown[]; tasks: unknown[]; error?: string }> }>(
+      await h.call('show_dashboard'),
+    );
+    const vdc = targets.find((target) => target.name === 'vdc');
+    expect(vdc).toMatchObject({ vms_total: 4, hosts: [], storages: [], tasks: [] });
+    expect(vdc?.error).toBeUndefined();
+  });
+
   it('a tool one target cannot do names the targets that can', async () => {
     h = await startProvidersHarness();
     const text = errorText(await h.call('list_tasks', { target: 'vdc' }));
