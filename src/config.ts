@@ -298,10 +298,10 @@ export const SettingsSchema = z
       .register(settingDocs, { flag: '--sim-vms', simulatorFlag: '--vms', value: 'N', description: 'simulator: generate N VMs instead of the demo handful' }),
     sim_task_ms: integer(0, 600_000, 'milliseconds')
       .optional()
-      .register(settingDocs, { flag: '--sim-task-ms', simulatorFlag: '--task-ms', value: 'MS', description: 'simulator: how long create tasks run (default 3000)' }),
+      .register(settingDocs, { flag: '--sim-task-ms', simulatorFlag: '--task-ms', value: 'MS', description: 'simulator: how long create tasks run (default 3000; LunaNode: VM builds and image imports)' }),
     sim_power_ms: integer(0, 600_000, 'milliseconds')
       .optional()
-      .register(settingDocs, { flag: '--sim-power-ms', simulatorFlag: '--power-ms', value: 'MS', description: 'simulator: how long booting and shutting down take (default 1500)' }),
+      .register(settingDocs, { flag: '--sim-power-ms', simulatorFlag: '--power-ms', value: 'MS', description: 'simulator: how long booting and shutting down take (default 1500; LunaNode too)' }),
   })
   .strict();
 
@@ -453,7 +453,7 @@ function describeIssue(
 ): string {
   if (issue === undefined) return 'the settings are invalid';
   const [key, index, targetKey] = issue.path;
-  if (key === 'targets' && index !== undefined && issue.code === 'invalid_union' && targetKey === undefined) {
+  if (key === 'targets' && index !== undefined && issue.code === 'invalid_union' && (targetKey === undefined || targetKey === 'type')) {
     return `targets[${String(index)}].type in ${configPath} must be one of ${PROVIDER_TYPES.join(', ')} (got ${shown(targetTypes[Number(index)])})`;
   }
   if (issue.code === 'unrecognized_keys') {

@@ -55,6 +55,7 @@ describe('a Synology and a LunaNode target behind the same tools', () => {
     expect(renamed.vm.name).toBe('agent-vm-2');
     expect(errorText(await h.call('update_vm', { target: 'luna', vm: 'agent-vm-2', description: 'x' }))).toContain('LunaNode can rename a VM here, not change its description');
 
+    expect(structured<{ status: string }>(await h.call('shutdown', { target: 'luna', vm: 'agent-vm-2', wait: true, timeout_s: 30 })).status).toBe('done');
     const asked = structured<{ status: string; confirm_token: string }>(await h.call('delete_vm', { target: 'luna', vm: 'agent-vm-2' }));
     expect(asked.status).toBe('confirmation_required');
     expect(h.luna.state.vms.size).toBe(4);
@@ -70,6 +71,7 @@ describe('a Synology and a LunaNode target behind the same tools', () => {
       'reboot ok',
       'update_vm ok',
       'update_vm error',
+      'shutdown ok',
       'delete_vm confirmation_required',
       'delete_vm ok',
     ]);
@@ -79,7 +81,7 @@ describe('a Synology and a LunaNode target behind the same tools', () => {
     h = await startMixedHarness();
     const progress: string[] = [];
     const imported = structured<{ status: string; image: { id: string; status: string; region: string } }>(
-      await h.call('create_image', { target: 'luna', name: 'alpine', url: 'https://example.com/alpine.qcow2', format: 'qcow2', wait: true, timeout_s: 60 }, (p) =>
+      await h.call('create_image', { target: 'luna', name: 'alpine', url: 'https://example.com/alpine.qcow2', format: 'qcow2', wait: true }, (p) =>
         progress.push(p.message ?? ''),
       ),
     );
@@ -94,7 +96,7 @@ describe('a Synology and a LunaNode target behind the same tools', () => {
     expect(copied).toMatchObject({ status: 'done', image: { region: 'montreal', name: 'alpine-3' } });
 
     const broken = structured<{ status: string; message: string }>(
-      await h.call('create_image', { target: 'luna', name: 'broken', url: 'https://mirror.invalid/x.iso', format: 'iso', wait: true, timeout_s: 60 }),
+      await h.call('create_image', { target: 'luna', name: 'broken', url: 'https://mirror.invalid/x.iso', format: 'iso', wait: true }),
     );
     expect(broken.status).toBe('failed');
     expect(broken.message).toContain('ended failed');
@@ -118,7 +120,7 @@ describe('a Synology and a LunaNode target behind the same tools', () => {
     expect(text).toContain('LunaNode refused image/replicate/: "invalid region"');
     expect(text).toContain('pass region as toronto, montreal or roubaix');
     const ambiguous = errorText(await h.call('get_image', { target: 'luna', image: 'Debian 12 64-bit' }));
-    expect(ambiguous).toMatch(/ambiguous|several|3 images/i);
+    expect(ambiguous).toMatch(/3 images are named "Debian 12 64-bit": .*\(id \d+, region toronto\).*region montreal.*region roubaix/);
   });
 
   it('keeps a read-only LunaNode target to reads, and refuses protected VMs there', async () => {

@@ -166,6 +166,7 @@ describe('published output schemas', () => {
     const images = (await call('list_images')).images as Array<Record<string, unknown>>;
     expect(images.length).toBeGreaterThan(0);
     expect(images.filter((image) => 'size_gb' in image)).toEqual([]);
+    await call('get_image', { image: 'debian-12-cloud' });
     await call('list_hosts');
     await call('list_storages');
     await call('list_networks');

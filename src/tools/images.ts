@@ -133,7 +133,8 @@ const createImage = defineTool({
       .string()
       .max(4096)
       .regex(WEB_URL, 'must be an http, https or ftp URL without spaces or control characters')
-      .optional(),
+      .optional()
+      .describe('http(s) or ftp address to download the image from.'),
     format: z.enum(URL_IMAGE_FORMATS).optional().describe('Needed with url.'),
     region: z.string().min(1).max(64).optional().describe("With url. Default: the target's region."),
     vm: vmArgument.optional(),

@@ -48,8 +48,9 @@ export function resolveRef<T extends { id: string; name: string }>(kind: Kind, r
   });
 }
 
-function listCandidates(items: ReadonlyArray<{ id: string; name: string }>): string {
-  const shown = items.slice(0, MAX_CANDIDATES).map((item) => `${item.name} (id ${item.id})`);
+/** Same-named images in several regions are told apart by their region. */
+function listCandidates(items: ReadonlyArray<{ id: string; name: string; region?: string }>): string {
+  const shown = items.slice(0, MAX_CANDIDATES).map((item) => `${item.name} (id ${item.id}${item.region === undefined ? '' : `, region ${item.region}`})`);
   const more = items.length > MAX_CANDIDATES ? ` and ${items.length - MAX_CANDIDATES} more` : '';
   return shown.join(', ') + more;
 }

@@ -21,10 +21,6 @@ const WHAT: Record<Capability, string> = {
   tasks: 'reading background tasks',
 };
 
-export function describeCapability(capability: Capability): string {
-  return WHAT[capability];
-}
-
 /** `speaker` says which system answers ("This DSM speaks ..."); `instead` is the way around it, when there is one. */
 export function unsupportedCapability(capability: Capability, speaker: string, instead: string | undefined): OperationError {
   return new OperationError('unsupported', `${speaker}, which offers no ${WHAT[capability]}`, instead === undefined ? {} : { next: instead });

@@ -9,7 +9,6 @@ import type {
   ImageStatus,
   Network,
   NewImage,
-  NewVm,
   NewVmFromImage,
   Storage,
   Task,
@@ -129,7 +128,7 @@ export class LunaNodeBackend implements VmmBackend {
     await this.write('vm', 'reboot', { vm_id: id }, ctx);
   }
 
-  createVm(_spec: NewVm): Promise<StartedTask> {
+  createVm(): Promise<StartedTask> {
     return Promise.reject(this.unsupported('create_vm'));
   }
 
