@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LOG_LEVELS } from './log.js';
 import { PROVIDERS, PROVIDER_TYPES } from './providers/index.js';
 import { boolean, choice, commaList, dsmUrl, field, fingerprint, asText, globList, integer, port, Problem, secretText, shown, text } from './setting-fields.js';
+import { jsonSyntaxErrorAt } from './text/json-syntax.js';
 
 export { isBooleanWord } from './setting-fields.js';
 
@@ -240,6 +241,20 @@ export const SettingsSchema = z
         value: 'HOSTS',
         description: '--http: Host headers to accept (default: 127.0.0.1, localhost and [::1] at the port, and --host)',
       }),
+    http_max_sessions: integer(1, 100_000, 'sessions').register(settingDocs, {
+      env: 'VMM_HTTP_MAX_SESSIONS',
+      flag: '--max-sessions',
+      value: 'N',
+      default: 200,
+      description: '--http: most MCP sessions open at once; a client over it gets 503 until one closes or expires',
+    }),
+    http_session_idle_s: integer(10, 86_400, 'seconds').register(settingDocs, {
+      env: 'VMM_HTTP_SESSION_IDLE_S',
+      flag: '--session-idle-s',
+      value: 'SECONDS',
+      default: 600,
+      description: '--http: a session with no request open for this long is closed',
+    }),
     http_allowed_origins: commaList('origins', 'https://vmm.example.com')
       .optional()
       .register(settingDocs, {
@@ -417,7 +432,11 @@ function readConfigFile(path: string, label: string, readFile = (p: string) => r
   try {
     data = JSON.parse(content);
   } catch (error) {
-    throw new ConfigError(`${label}: ${path} is not valid JSON (${(error as Error).message})`);
+    if (!(error instanceof SyntaxError)) throw error;
+    // V8's message quotes the text around the fault, which may be a password: say only where it is.
+    const at = jsonSyntaxErrorAt(content);
+    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
+    throw new ConfigError(`${label}: ${path} is not valid JSON${where}`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(`${label}: ${path} must hold a JSON object of settings, such as {"url": "https://nas.local:5001"}`);

@@ -4,6 +4,7 @@ import { ConfigError, loadSettings, type LoadedSettings } from './config.js';
 import { isOperationError } from './errors.js';
 import { startLifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './log.js';
+import { AuditLog } from './safety/audit.js';
 import { redactText } from './safety/redact.js';
 import { closeTargetRuntimes, buildTargetRuntimes } from './runtime.js';
 import { createServer } from './server.js';
@@ -22,6 +23,8 @@ import { usage } from './usage.js';
 /** How long calls in flight may finish after a shutdown starts, and how long the whole shutdown may take. */
 const GRACE_MS = 5_000;
 const SHUTDOWN_LIMIT_MS = 15_000;
+/** How long calls the shutdown cancelled may take to record their outcome before it is written as unknown. */
+const AUDIT_GRACE_MS = 3_000;
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   const command = parseCommandLine(argv);
@@ -94,12 +97,11 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     targets = resolved.targets;
   }
   const runtimes = buildTargetRuntimes(targets, logger);
-  const serverOptions = {
-    targets: runtimes,
-    logger,
-    dashboard: loaded.settings.dashboard,
-    ...(loaded.settings.audit_log === undefined ? {} : { auditLogPath: loaded.settings.audit_log }),
-  };
+  // One audit log for the process, shared by every MCP session; closed after the transports, once the
+  // calls they cancelled recorded how they ended.
+  const audit = new AuditLog({ logger, ...(loaded.settings.audit_log === undefined ? {} : { path: loaded.settings.audit_log }) });
+  const closeAudit = (): Promise<void> => audit.close(AUDIT_GRACE_MS);
+  const serverOptions = { targets: runtimes, logger, audit, dashboard: loaded.settings.dashboard };
   // Said once the transport is up: a port that turns out to be busy is then the only line.
   const announceDemo = (): void => {
     for (const line of announcements) logger.info(line);
@@ -109,7 +111,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
     announceDemo();
     return lifecycle.shutdown(
       await lifecycle.signalled,
-      [() => http.close(), () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
+      [() => http.close(), closeAudit, () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
       SHUTDOWN_LIMIT_MS,
     );
   }
@@ -120,7 +122,7 @@ async function serveMcp(loaded: LoadedSettings, demo: boolean, env: NodeJS.Proce
   const reason = await Promise.race([serving.clientGone, lifecycle.signalled]);
   await lifecycle.shutdown(
     reason,
-    [() => serving.close(GRACE_MS), () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
+    [() => serving.close(GRACE_MS), closeAudit, () => closeTargetRuntimes(runtimes, logger), async () => void (await Promise.all(simulators.map((simulator) => simulator.close())))],
     SHUTDOWN_LIMIT_MS,
   );
 }

@@ -5,6 +5,7 @@ import { registerSecret } from './safety/redact.js';
 import type { TargetRuntime } from './server.js';
 import type { TargetConfig } from './targets.js';
 import { Vmm } from './vmm/operations.js';
+import { readOnlyBackend } from './vmm/read-only-backend.js';
 
 /**
  * The live side of the targets: per target, its provider's backend (one session, opened on first use)
@@ -18,7 +19,8 @@ export function buildTargetRuntimes(targets: readonly TargetConfig[], logger: Lo
     const provider = providerOf(target.type);
     for (const secret of provider.secretsOf(target.connection)) registerSecret(secret);
     const connected = provider.connect(target.connection, logger);
-    const runtime: TargetRuntime = { name: target.name, vmm: new Vmm(connected.backend), policy: target.policy };
+    const vmm = new Vmm(target.policy.readOnly ? readOnlyBackend(connected.backend, target.name) : connected.backend);
+    const runtime: TargetRuntime = { name: target.name, vmm, policy: target.policy };
     connections.set(runtime, connected);
     return runtime;
   });

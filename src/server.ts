@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { registerDashboardResource } from './apps/dashboard/resource.js';
 import { OperationError } from './errors.js';
@@ -11,6 +12,7 @@ import { DEFAULT_CONFIRM_TTL_MS, DEFAULT_ELICITATION_TIMEOUT_MS, SafetyGuard } f
 import type { TargetRuntime } from './tools/define.js';
 import { TOOL_DEFINITIONS } from './tools/index.js';
 import { registerTools } from './tools/register.js';
+import { redactOutgoing } from './transports/redacting.js';
 
 export type { Policy } from './safety/policy.js';
 export type { TargetRuntime } from './tools/define.js';
@@ -19,8 +21,12 @@ export interface ServerOptions {
   /** The first is the default; with one target, `target` is never needed. */
   targets: TargetRuntime[];
   logger: Logger;
-  /** JSONL file that write and destructive calls are appended to. */
-  auditLogPath?: string;
+  /**
+   * The process-wide audit log that write and destructive calls are recorded in; every server of the
+   * process (one per HTTP session) shares it, and its owner closes it once the transports closed.
+   * Without one, calls are recorded to the logger only.
+   */
+  audit?: AuditLog;
   /** confirm_token lifetime (default 5 minutes). */
   confirmTtlMs?: number;
   /** How long a confirmation form waits for the human (default 3 minutes). */
@@ -30,20 +36,22 @@ export interface ServerOptions {
 }
 
 const VERSION = readPackageVersion();
+/** One list for every session, so that the tool catalog built from it is shared too (tools/register.ts). */
+const TOOLS_WITHOUT_APPS = TOOL_DEFINITIONS.filter((tool) => tool.appMeta === undefined);
 
 /** Builds the MCP server: tools, resources and prompts over the configured targets, with safety and audit. */
 export function createServer(options: ServerOptions): McpServer {
   const { targets, logger } = options;
   checkTargets(targets);
   const dashboard = options.dashboard ?? true;
-  const server = new McpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets, dashboard) });
-  const audit = new AuditLog({ logger, ...(options.auditLogPath === undefined ? {} : { path: options.auditLogPath }) });
+  const server = new FilteredMcpServer({ name: 'vmm-mcp', version: VERSION }, { instructions: instructionsFor(targets, dashboard) });
+  const audit = options.audit ?? new AuditLog({ logger });
   const elicitationTimeoutMs = options.elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS;
   const guard = new SafetyGuard({ confirmTtlMs: options.confirmTtlMs ?? DEFAULT_CONFIRM_TTL_MS, elicitationTimeoutMs });
 
   // Before the tools: a host may read the view as soon as it sees the tool that names it.
   if (dashboard) registerDashboardResource(server);
-  const tools = dashboard ? TOOL_DEFINITIONS : TOOL_DEFINITIONS.filter((tool) => tool.appMeta === undefined);
+  const tools = dashboard ? TOOL_DEFINITIONS : TOOLS_WITHOUT_APPS;
   registerTools(server, tools, { targets, guard, audit, logger, elicitationTimeoutMs });
   registerResources(server, targets);
   registerPrompts(server, targets);
@@ -52,10 +60,16 @@ export function createServer(options: ServerOptions): McpServer {
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {
     stopForwarding();
-    audit.close().catch((error: unknown) => logger.error('could not close the audit log', { error }));
     previousOnClose?.();
   };
   return server;
+}
+
+/** Every transport this server connects to, stdio, HTTP or in memory, sends through the secret filter. */
+class FilteredMcpServer extends McpServer {
+  override connect(transport: Transport): Promise<void> {
+    return super.connect(redactOutgoing(transport));
+  }
 }
 
 function checkTargets(targets: readonly TargetRuntime[]): void {

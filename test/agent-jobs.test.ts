@@ -113,13 +113,13 @@ describe('why a VM will not start', () => {
       const threads = state.freeCpu(host);
       return `${threads} thread${threads === 1 ? '' : 's'} and ${state.freeRamMb(host)} MiB free`;
     };
-    const tried = /not enough memory on host (\S+), which has/.exec(text)?.[1] ?? '';
+    const tried = /not enough memory on host "(\S+)", which has/.exec(text)?.[1] ?? '';
     const other = tried === 'nas-01' ? 'nas-02' : 'nas-01';
     expect(['nas-01', 'nas-02']).toContain(tried);
-    expect(text).toContain(`power_on failed: Cannot power on VM analytics-01 (4 vCPUs, 12288 MiB): not enough memory on host ${tried}, which has ${figures(tried)}`);
-    expect(text).toContain(`no host can take it now (host ${other} has ${figures(other)})`);
-    expect(text).toMatch(new RegExp(`details: .*host ${tried}`));
-    expect(text).toContain('the largest size that fits is 3 vCPUs and 7168 MiB, on host nas-02');
+    expect(text).toContain(`power_on failed: Cannot power on VM "analytics-01" (4 vCPUs, 12288 MiB): not enough memory on host "${tried}", which has ${figures(tried)}`);
+    expect(text).toContain(`no host can take it now (host "${other}" has ${figures(other)})`);
+    expect(text).toMatch(new RegExp(`details from DSM: .*host ${tried}`));
+    expect(text).toContain('the largest size that fits is 3 vCPUs and 7168 MiB, on host "nas-02"');
     expect(text).not.toContain('pick another host');
   });
 
@@ -159,7 +159,7 @@ describe('deleting a VM', () => {
     const result = await h.call('delete_vm', { vm: 'web-01' });
     const text = errorText(result);
     expect(forms).toEqual([]);
-    expect(text).toContain('delete_vm refused: VM web-01 is running, and only a stopped VM can be deleted; nothing was changed');
+    expect(text).toContain('delete_vm refused: VM "web-01" is running, and only a stopped VM can be deleted; nothing was changed');
     expect(text).toMatch(/Next: stop it first: shutdown with wait: true \(graceful\), or power_off \(forced; unsaved guest data is lost\); then retry/);
     expect(h.sim.stats.requests.slice(mark).some((request) => request.method === 'delete')).toBe(false);
     expect(h.sim.state.vmNamed('web-01')?.status).toBe('running');
@@ -193,7 +193,7 @@ describe('changing CPU or memory of a running VM', () => {
     const h = await demo();
     const mark = h.sim.stats.requests.length;
     const text = errorText(await h.call('update_vm', { vm: 'db-01', ram_mb: 4096 }));
-    expect(text).toContain('update_vm refused: VM db-01 is running, and only a stopped VM can change vcpus or ram_mb');
+    expect(text).toContain('update_vm refused: VM "db-01" is running, and only a stopped VM can change vcpus or ram_mb');
     expect(text).toContain('Next: stop it first: shutdown with wait: true');
     expect(h.sim.stats.requests.slice(mark).some((request) => request.method === 'set')).toBe(false);
   });

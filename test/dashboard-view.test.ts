@@ -102,7 +102,7 @@ describe('the dashboard view', { timeout: 120_000 }, () => {
     await row.locator('button[data-action="delete_vm"]').click(WAIT);
     const confirmation = h.view.getByTestId('confirmation');
     await confirmation.waitFor(WAIT);
-    expect(await h.view.getByTestId('consequence').textContent()).toContain('Deletes VM win10');
+    expect(await h.view.getByTestId('consequence').textContent()).toContain('Deletes VM "win10"');
     expect(h.harness.sim.state.vmNamed('win10')).toBeDefined();
     await h.view.getByTestId('cancel').click(WAIT);
     await confirmation.waitFor({ state: 'detached', ...WAIT });
@@ -114,7 +114,7 @@ describe('the dashboard view', { timeout: 120_000 }, () => {
     await expect.poll(() => h.harness.sim.state.vmNamed('win10'), WAIT).toBeUndefined();
     await row.waitFor({ state: 'detached', ...WAIT });
     const outcomes = h.harness.auditEntries().filter((entry) => entry.tool === 'delete_vm').map((entry) => entry.outcome);
-    expect(outcomes).toEqual(['confirmation_required', 'confirmation_required', 'ok']);
+    expect(outcomes).toEqual(['confirmation_required', 'confirmation_required', 'started', 'ok']);
   });
 
   it('deletes through the host\'s confirmation form: declining changes nothing, typing the name deletes', async () => {
@@ -134,7 +134,7 @@ describe('the dashboard view', { timeout: 120_000 }, () => {
     await h.page.locator('#elicitation-accept').click(WAIT);
     await expect.poll(() => h.harness.sim.state.vmNamed('win10'), WAIT).toBeUndefined();
     await row.waitFor({ state: 'detached', ...WAIT });
-    expect(h.harness.auditEntries().filter((entry) => entry.tool === 'delete_vm').map((entry) => entry.outcome)).toEqual(['refused', 'ok']);
+    expect(h.harness.auditEntries().filter((entry) => entry.tool === 'delete_vm').map((entry) => entry.outcome)).toEqual(['refused', 'started', 'ok']);
   });
 
   it('shows the buttons of a read-only target and of a protected VM disabled, with the reason', async () => {

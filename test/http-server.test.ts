@@ -27,6 +27,8 @@ const SETTINGS: HttpSettings = {
   http_token: TOKEN,
   http_allowed_hosts: undefined,
   http_allowed_origins: undefined,
+  http_max_sessions: 200,
+  http_session_idle_s: 600,
 };
 
 interface Setup {

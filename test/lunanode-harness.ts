@@ -9,10 +9,13 @@ import { lunanode } from '../src/providers/lunanode/provider.js';
 import { DEMO_API, type LunaNodeSimulatorHandle, startLunaNodeSimulator } from '../src/providers/lunanode/simulator/index.js';
 import { synology } from '../src/providers/synology/provider.js';
 import { DEMO_USER, type SimulatorHandle, startSimulator } from '../src/providers/synology/simulator/index.js';
+import { AuditLog } from '../src/safety/audit.js';
 import { registerSecret } from '../src/safety/redact.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
+import type { VmmBackend } from '../src/vmm/backend.js';
 import { Vmm } from '../src/vmm/operations.js';
+import { readOnlyBackend } from '../src/vmm/read-only-backend.js';
 import { recordOutput } from './setup/output-scan.js';
 
 /**
@@ -31,6 +34,11 @@ export interface MixedHarness {
   close(): Promise<void>;
 }
 
+/** As the runtime builds it: a read-only target's backend refuses every write below the tools. */
+function lunaBackend(backend: VmmBackend, readOnly: boolean): VmmBackend {
+  return readOnly ? readOnlyBackend(backend, 'luna') : backend;
+}
+
 export async function startMixedHarness(options: { luna?: Partial<Policy>; clientCapabilities?: ClientCapabilities } = {}): Promise<MixedHarness> {
   const logLines: string[] = [];
   const logger = createLogger('debug', (line) => {
@@ -45,10 +53,11 @@ export async function startMixedHarness(options: { luna?: Partial<Policy>; clien
   const poll = { pollMs: 10, maxPollMs: 20 };
   const targets: TargetRuntime[] = [
     { name: 'nas', vmm: new Vmm(synology.connect(dsmConnection, logger).backend, poll), policy: DEFAULT_POLICY },
-    { name: 'luna', vmm: new Vmm(lunanode.connect(lunaConnection, logger).backend, poll), policy: { ...DEFAULT_POLICY, ...options.luna } },
+    { name: 'luna', vmm: new Vmm(lunaBackend(lunanode.connect(lunaConnection, logger).backend, options.luna?.readOnly === true), poll), policy: { ...DEFAULT_POLICY, ...options.luna } },
   ];
   const auditPath = join(mkdtempSync(join(tmpdir(), 'vmm-mcp-audit-')), 'audit.jsonl');
-  const server = createServer({ targets, logger, auditLogPath: auditPath });
+  const audit = new AuditLog({ path: auditPath, logger });
+  const server = createServer({ targets, logger, audit });
   const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: options.clientCapabilities ?? {} });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
@@ -71,6 +80,7 @@ export async function startMixedHarness(options: { luna?: Partial<Policy>; clien
       for (const target of targets) await target.vmm.close();
       await dsm.close();
       await luna.close();
+      await audit.close(1_000);
       if (existsSync(auditPath)) recordOutput(readFileSync(auditPath, 'utf8'));
     },
   };

@@ -7,17 +7,22 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { createLogger, type Logger } from '../src/log.js';
+import { AuditLog } from '../src/safety/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { createDsmBackend } from '../src/providers/synology/backend.js';
 import { Vmm } from '../src/vmm/operations.js';
+import { readOnlyBackend } from '../src/vmm/read-only-backend.js';
 import { recordOutput } from './setup/output-scan.js';
 
 /**
  * An MCP client talking in memory to a real server, whose targets talk real HTTP to simulated DSMs.
  * Everything runs with short simulator delays and fast polling, so waits take milliseconds.
  */
+
+/** Calls a closing server cancelled get this long to record how they ended. */
+const AUDIT_GRACE_MS = 2_000;
 
 export const FAST: SimulatorOptions = { powerSettleMs: 40, taskDurationMs: 80 };
 
@@ -43,6 +48,7 @@ export interface HarnessOptions {
 export interface Harness {
   client: Client;
   server: McpServer;
+  audit: AuditLog;
   /** The simulators, by target name; `sim` is the first one's. */
   sims: Map<string, SimulatorHandle>;
   sim: SimulatorHandle;
@@ -71,14 +77,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const sim = await startSimulator({ ...FAST, ...setup.simulator });
     sims.set(setup.name, sim);
     const dsm = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password, logger });
-    const vmm = new Vmm(createDsmBackend(dsm), { pollMs: 10, maxPollMs: 20 });
-    targets.push({ name: setup.name, vmm, policy: { ...DEFAULT_POLICY, ...setup.policy } });
+    const policy = { ...DEFAULT_POLICY, ...setup.policy };
+    const backend = createDsmBackend(dsm);
+    const vmm = new Vmm(policy.readOnly ? readOnlyBackend(backend, setup.name) : backend, { pollMs: 10, maxPollMs: 20 });
+    targets.push({ name: setup.name, vmm, policy });
   }
   const auditPath = join(mkdtempSync(join(tmpdir(), 'vmm-mcp-audit-')), 'audit.jsonl');
+  const audit = new AuditLog({ path: auditPath, logger });
   const server = createServer({
     targets,
     logger,
-    auditLogPath: auditPath,
+    audit,
     ...(options.confirmTtlMs === undefined ? {} : { confirmTtlMs: options.confirmTtlMs }),
     ...(options.elicitationTimeoutMs === undefined ? {} : { elicitationTimeoutMs: options.elicitationTimeoutMs }),
     ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
@@ -100,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     client,
     server,
+    audit,
     sims,
     sim: firstSim,
     vmm: first.vmm,
@@ -114,6 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await client.close();
       await server.close();
+      await audit.close(AUDIT_GRACE_MS);
       for (const target of targets) await target.vmm.close();
       for (const sim of sims.values()) await sim.close();
       if (existsSync(auditPath)) recordOutput(readFileSync(auditPath, 'utf8'));

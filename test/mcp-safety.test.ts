@@ -139,7 +139,7 @@ describe('confirmation by token', () => {
     const h = await open();
     const { confirm_token } = await confirmation(h, 'delete_vm', { vm: 'win10' });
     const text = errorText(await h.call('delete_vm', { vm: 'ci runner (old)', confirm_token }));
-    expect(text).toContain('issued for vm win10');
+    expect(text).toContain('issued for vm "win10"');
     expect(h.sim.state.vmNamed('win10')).toBeDefined();
     expect(h.sim.state.vmNamed('ci runner (old)')).toBeDefined();
   });
@@ -165,13 +165,16 @@ describe('confirmation by token', () => {
     const entries = h.auditEntries();
     expect(entries.map((entry) => [entry.tool, entry.outcome])).toEqual([
       ['delete_vm', 'confirmation_required'],
+      ['delete_vm', 'started'],
       ['delete_vm', 'ok'],
       ['power_on', 'error'],
     ]);
     expect(entries[1]).toMatchObject({ target: 'nas', args: { vm: 'win10' } });
-    expect(String(entries[1]?.subject)).toContain('win10');
+    expect(entries[2]?.call, 'the outcome line carries the started line\'s call id').toBe(entries[1]?.call);
+    expect(new Set(entries.map((entry) => entry.call)).size).toBe(3);
+    expect(String(entries[2]?.subject)).toContain('win10');
     expect(typeof entries[1]?.time).toBe('string');
-    expect(String(entries[2]?.error)).toContain('missing-vm');
+    expect(String(entries[3]?.error)).toContain('missing-vm');
     expect(JSON.stringify(entries)).not.toContain(confirm_token);
   });
 });

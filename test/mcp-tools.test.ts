@@ -439,7 +439,7 @@ describe('write tools', () => {
   it('refuses a CPU change on a running VM before calling DSM, saying to shut it down first', async () => {
     const h = await open();
     const text = errorText(await h.call('update_vm', { vm: 'web-01', vcpus: 4 }));
-    expect(text).toContain('update_vm refused: VM web-01 is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
+    expect(text).toContain('update_vm refused: VM "web-01" is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
     expect(text).toMatch(/Next: stop it first: shutdown with wait: true .*, or power_off /);
     expect(h.sim.stats.requests.some((request) => request.method.toLowerCase() === 'set')).toBe(false);
     expect(h.sim.state.vmNamed('web-01')?.vcpus).toBe(2);

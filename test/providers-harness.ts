@@ -10,9 +10,11 @@ import { providerOf } from '../src/providers/index.js';
 import { DEMO_API, startLunaNodeSimulator, type LunaNodeSimulatorHandle } from '../src/providers/lunanode/simulator/index.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle } from '../src/providers/synology/simulator/index.js';
 import { DEMO_ACCOUNT, startWakameSimulator, type WakameSimulatorHandle } from '../src/providers/wakame/simulator/index.js';
+import { AuditLog } from '../src/safety/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { Vmm } from '../src/vmm/operations.js';
+import { readOnlyBackend } from '../src/vmm/read-only-backend.js';
 import { recordOutput } from './setup/output-scan.js';
 
 /**
@@ -54,10 +56,13 @@ export async function startProvidersHarness(policies: Partial<Record<keyof Provi
   const targets: TargetRuntime[] = connections.map(([name, type, connection]) => {
     const provider = providerOf(type);
     const { backend } = provider.connect(connection, logger);
-    return { name, vmm: new Vmm(backend, { pollMs: 10, maxPollMs: 20 }), policy: { ...DEFAULT_POLICY, ...policies[name] } };
+    const policy = { ...DEFAULT_POLICY, ...policies[name] };
+    // As the runtime does: read-only is enforced below the tools too.
+    return { name, vmm: new Vmm(policy.readOnly ? readOnlyBackend(backend, name) : backend, { pollMs: 10, maxPollMs: 20 }), policy };
   });
   const auditPath = join(mkdtempSync(join(tmpdir(), 'vmm-mcp-audit-')), 'audit.jsonl');
-  const server = createServer({ targets, logger, auditLogPath: auditPath });
+  const audit = new AuditLog({ path: auditPath, logger });
+  const server = createServer({ targets, logger, audit });
   const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: {} });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
@@ -75,6 +80,7 @@ export async function startProvidersHarness(policies: Partial<Record<keyof Provi
     async close() {
       await client.close();
       await server.close();
+      await audit.close(2_000);
       for (const target of targets) await target.vmm.close();
       await nas.close();
       await luna.close();

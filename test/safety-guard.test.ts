@@ -3,7 +3,7 @@ import { OperationError } from '../src/errors.js';
 import { CONFIRM_FIELD, type Elicit } from '../src/safety/confirm-elicitation.js';
 import { SafetyGuard, type GuardDecision, type GuardRequest, type Subject } from '../src/safety/guard.js';
 import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
-import { redactText } from '../src/safety/redact.js';
+import { redact, redactText } from '../src/safety/redact.js';
 
 const START = Date.UTC(2025, 0, 1, 12, 0, 0);
 const TTL = 5 * 60_000;
@@ -19,6 +19,7 @@ const web02: Subject = { kind: 'vm', id: 'vm-2', name: 'web-02', facts: { status
 function powerOff(changes: Partial<GuardRequest> = {}): GuardRequest {
   return {
     tool: 'power_off',
+    title: 'Force a VM off',
     effect: 'destructive',
     targetName: 'nas',
     policy: DEFAULT_POLICY,
@@ -125,10 +126,11 @@ describe('SafetyGuard: confirm tokens', () => {
     expect(await issueToken(guard)).not.toBe(decision.confirm_token);
   });
 
-  it('keeps tokens out of any text that passes redaction', async () => {
+  it('leaves tokens to the key rule, so the outgoing secret filter does not mask the token the client needs', async () => {
     const guard = new SafetyGuard();
     const token = await issueToken(guard);
-    expect(redactText(`retrying with ${token}`)).toBe('retrying with [redacted]');
+    expect(redactText(`retrying with ${token}`)).toBe(`retrying with ${token}`);
+    expect(redact({ confirm_token: token })).toEqual({ confirm_token: '[redacted]' });
   });
 
   it('proceeds on the second call with the token and the same arguments in any key order', async () => {
@@ -156,8 +158,8 @@ describe('SafetyGuard: confirm tokens', () => {
     const guard = new SafetyGuard();
     const token = await issueToken(guard, powerOff({ subject: web02 }));
     const result = refusal(await guard.check(powerOff({ confirmToken: token })));
-    expect(result.message).toContain('web-02 (id vm-2)');
-    expect(result.message).toContain('not vm web-01 (id vm-1)');
+    expect(result.message).toContain('"web-02" (id vm-2)');
+    expect(result.message).toContain('not vm "web-01" (id vm-1)');
   });
 
   it('refuses a token issued on another target for a VM with the same id', async () => {
@@ -240,9 +242,18 @@ describe('SafetyGuard: elicitation', () => {
     await new SafetyGuard().check(powerOff({ elicit }));
     expect(requests).toHaveLength(1);
     const { message, requestedSchema } = requests[0]!;
-    for (const text of ['power_off', 'web-01', 'vm-1', 'nas', 'status: running', 'host: nas-a', 'disks: ["20 GiB"]', 'unsaved data in the guest is lost']) {
-      expect(message).toContain(text);
-    }
+    expect(message.split('\n')).toEqual([
+      'Force VM "web-01" off?',
+      'Forcibly powers off VM web-01 now; unsaved data in the guest is lost.',
+      'VM: "web-01"',
+      'Id: "vm-1"',
+      'Target: "nas"',
+      'Status: "running"',
+      'Host: "nas-a"',
+      'Disks: "20 GiB"',
+      'Type the VM name to confirm.',
+    ]);
+    expect(message, 'words for the human, not tool ids').not.toContain('power_off');
     expect(requestedSchema).toMatchObject({ type: 'object', properties: { [CONFIRM_FIELD]: { type: 'string' } }, required: [CONFIRM_FIELD] });
   });
 

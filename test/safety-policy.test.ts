@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globToRegExp, matchesGlob } from '../src/safety/glob.js';
+import { matchesGlob } from '../src/text/glob.js';
 import { DEFAULT_POLICY, isListed, protectedBy, type Policy } from '../src/safety/policy.js';
 
 const policy = (changes: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...changes });
@@ -39,7 +39,25 @@ describe('protection globs', () => {
     expect(matchesGlob('a.b', 'a.b')).toBe(true);
     expect(matchesGlob('axb', 'a.b')).toBe(false);
     expect(matchesGlob('vm(1)+[x]', 'vm(1)+[x]')).toBe(true);
-    expect(globToRegExp('^$|\\').test('^$|\\')).toBe(true);
+    expect(matchesGlob('^$|\\', '^$|\\')).toBe(true);
+  });
+
+  it('backtracks over several stars without giving up early', () => {
+    expect(matchesGlob('web-01-db-01', '*-db-*')).toBe(true);
+    expect(matchesGlob('aaab', '*a*b')).toBe(true);
+    expect(matchesGlob('abcabd', '*ab?')).toBe(true);
+    expect(matchesGlob('abcabc', '*abd')).toBe(false);
+    expect(matchesGlob('', '*')).toBe(true);
+    expect(matchesGlob('', '?')).toBe(false);
+    expect(matchesGlob('x', '**?**')).toBe(true);
+  });
+
+  it('compares NFC forms, so an NFD spelling of a protected name is still protected', () => {
+    const nfd = 'cafe\u0301-db';
+    expect(nfd).not.toBe('café-db');
+    expect(matchesGlob(nfd, 'café-*')).toBe(true);
+    expect(matchesGlob('café-db', 'cafe\u0301-*')).toBe(true);
+    expect(protectedBy(nfd, policy({ protect: ['café-*'] }))).toBe('café-*');
   });
 
   it('ignores letter case so a protected VM is not missed because of capitals', () => {

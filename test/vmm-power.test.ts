@@ -94,12 +94,12 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
   it('names in the headline the same host as DSM\'s details when DSM picked the host itself (903)', async () => {
     await resized(rig, { ram_mb: 1_000_000 }, async () => {
       const error = await failure(rig.vmm.powerOn('win10', {}));
-      const tried = /not enough memory on host (\S+), which has/.exec(error.message)?.[1];
+      const tried = /not enough memory on host "(\S+)", which has/.exec(error.message)?.[1];
       expect(tried).toBeDefined();
       expect(error.dsm?.details.join(' ')).toContain(`host ${tried}`);
-      expect(error.message).toContain(`host ${tried}, which has ${freeOf(rig, tried ?? '')}`);
+      expect(error.message).toContain(`host "${tried}", which has ${freeOf(rig, tried ?? '')}`);
       const other = HOSTS.find((name) => name !== tried) ?? never();
-      expect(error.message).toContain(`no host can take it now (host ${other} has ${freeOf(rig, other)})`);
+      expect(error.message).toContain(`no host can take it now (host "${other}" has ${freeOf(rig, other)})`);
     });
   });
 
@@ -107,8 +107,8 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     await resized(rig, { vcpus: 64 }, async () => {
       const error = await failure(rig.vmm.powerOn('win10', {}));
       expect(error.dsm?.code).toBe(902);
-      expect(error.message).toMatch(/^Cannot power on VM win10 \(64 vCPUs, 2048 MiB\): not enough CPU threads on host nas-0\d, which has \d+ threads? and \d+ MiB free; no host can take it now/);
-      expect(error.message).toMatch(/the largest size that fits is \d+ vCPUs? and 2048 MiB, on host nas-0\d$/);
+      expect(error.message).toMatch(/^Cannot power on VM "win10" \(64 vCPUs, 2048 MiB\): not enough CPU threads on host "nas-0\d", which has \d+ threads? and \d+ MiB free; no host can take it now/);
+      expect(error.message).toMatch(/the largest size that fits is \d+ vCPUs? and 2048 MiB, on host "nas-0\d"$/);
     });
   });
 
@@ -117,7 +117,7 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     const error = await failure(rig.vmm.updateVm('web-01', { vcpus: 4 }));
     const sent = rig.sim.stats.requests.slice(before);
     expect(error.kind).toBe('conflict');
-    expect(error.message).toBe('VM web-01 is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
+    expect(error.message).toBe('VM "web-01" is running, and only a stopped VM can change vcpus or ram_mb; nothing was changed');
     expect(error.next).toContain('shutdown with wait: true');
     expect(error.next).toContain('power_off');
     expect(sent.some((request) => request.api === guestApi(style) && request.method.toLowerCase() === 'set')).toBe(false);
@@ -147,7 +147,7 @@ describe.each(STYLES)('power actions (%s style)', (style) => {
     const error = await failure(rig.vmm.deleteVm('lab-router'));
     const sent = rig.sim.stats.requests.slice(before);
     expect(error.kind).toBe('conflict');
-    expect(error.message).toBe('VM lab-router is running, and only a stopped VM can be deleted; nothing was changed');
+    expect(error.message).toBe('VM "lab-router" is running, and only a stopped VM can be deleted; nothing was changed');
     expect(error.next).toContain('shutdown with wait: true');
     expect(sent.some((request) => request.method.toLowerCase() === 'delete')).toBe(false);
     expect(rig.sim.state.vmNamed('lab-router')).toBeDefined();
@@ -223,13 +223,13 @@ describe('power-on failures on a host the caller chose (official style)', () => 
       expect(error.dsm?.code).toBe(903);
       expect(error.dsm?.details.join(' ')).toContain('host nas-02');
       expect(error.message).toContain(
-        `Cannot power on VM win10 (2 vCPUs, 1000000 MiB): not enough memory on host nas-02, which has ${freeOf(rig, 'nas-02')}; `
-          + `no host can take it now (host nas-01 has ${freeOf(rig, 'nas-01')})`,
+        `Cannot power on VM "win10" (2 vCPUs, 1000000 MiB): not enough memory on host "nas-02", which has ${freeOf(rig, 'nas-02')}; `
+          + `no host can take it now (host "nas-01" has ${freeOf(rig, 'nas-01')})`,
       );
       const roomiest = [...HOSTS].sort((a, b) => freeRam(rig, b) - freeRam(rig, a))[0] ?? never();
       const ram = freeRam(rig, roomiest);
-      expect(error.message).toContain(`the largest size that fits is 2 vCPUs and ${ram} MiB, on host ${roomiest}`);
-      expect(error.next).toContain(`vcpus 2 and ram_mb ${ram} fit host ${roomiest}`);
+      expect(error.message).toContain(`the largest size that fits is 2 vCPUs and ${ram} MiB, on host "${roomiest}"`);
+      expect(error.next).toContain(`vcpus 2 and ram_mb ${ram} fit host "${roomiest}"`);
     });
   });
 
@@ -237,8 +237,8 @@ describe('power-on failures on a host the caller chose (official style)', () => 
     const [small, big] = [...HOSTS].sort((a, b) => freeRam(rig, a) - freeRam(rig, b)) as [string, string];
     await resized(rig, { vcpus: 1, ram_mb: freeRam(rig, big) }, async () => {
       const error = await failure(rig.vmm.powerOn('win10', { host: small }));
-      expect(error.message).toContain(`not enough memory on host ${small}, which has ${freeOf(rig, small)}; room on host ${big} (${freeOf(rig, big)})`);
-      expect(error.next).toBe(`power_on again with host ${big}`);
+      expect(error.message).toContain(`not enough memory on host "${small}", which has ${freeOf(rig, small)}; room on host "${big}" (${freeOf(rig, big)})`);
+      expect(error.next).toBe(`power_on again with host "${big}"`);
     });
   });
 });

@@ -143,7 +143,7 @@ describe('creating VMs (official style)', () => {
     expect(outcome.vm).toMatchObject({ name: 'too-big', vcpus: 64, status: 'stopped' });
     expect(outcome.remaining).toHaveLength(1);
     expect(outcome.remaining[0]).toMatch(
-      /^power on \(failed: Cannot power on VM too-big \(64 vCPUs, 1024 MiB\): not enough CPU threads on host nas-0\d, which has \d+ threads? and \d+ MiB free; no host can take it now/,
+      /^power on \(failed: Cannot power on VM "too-big" \(64 vCPUs, 1024 MiB\): not enough CPU threads on host "nas-0\d", which has \d+ threads? and \d+ MiB free; no host can take it now/,
     );
   });
 
@@ -244,7 +244,7 @@ describe('creating VMs where the defaults cannot be picked', () => {
     const mark = rig.sim.stats.requests.length;
     const error = await failure(rig.vmm.createVmFromImage({ name: 'big', image: 'alpine', disk_size_gb: 4 }, { wait: WAIT }));
     expect(error.kind).toBe('invalid_input');
-    expect(error.message).toMatch(/^VM big needs storage and network given: storage: no storage holding image alpine has the 4 GiB free the disks need: /);
+    expect(error.message).toMatch(/^VM "big" needs storage and network given: storage: no storage holding image alpine has the 4 GiB free the disks need: /);
     expect(error.message).toContain('left - VM Storage 1 (id ');
     expect(error.message).toContain('right - VM Storage 1 (id ');
     expect(error.message).toContain('; network: 2 networks exist and none is the single default: Lab A (id ');

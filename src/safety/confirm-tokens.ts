@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalHash } from './canonical-json.js';
-import { forgetSecret, registerSecret } from './redact.js';
 
 /** What a confirm token authorises: one tool, on one subject of one target, with exactly these arguments. */
 export interface ConfirmBinding {
@@ -62,8 +61,9 @@ export class ConfirmTokenStore {
 
   issue(binding: ConfirmBinding): { token: string; expiresAt: number } {
     this.prune();
+    // Not registered with the redactor: the token is meant for the client, and the outgoing filter would
+    // mask it there. Logs and audit lines mask it by its key name (confirm_token).
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
-    registerSecret(token);
     const { args, ...rest } = binding;
     const expiresAt = this.now() + this.ttlMs;
     this.tokens.set(token, { binding: rest, argsHash: canonicalHash(args), argHashes: hashEachArg(args), expiresAt });
@@ -103,7 +103,6 @@ export class ConfirmTokenStore {
 
   private drop(token: string): void {
     this.tokens.delete(token);
-    forgetSecret(token);
   }
 }
 

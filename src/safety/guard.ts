@@ -1,7 +1,8 @@
 import { OperationError } from '../errors.js';
-import { confirmByElicitation, type Elicit } from './confirm-elicitation.js';
+import { confirmationQuestion, confirmByElicitation, type Elicit } from './confirm-elicitation.js';
 import { ConfirmTokenStore, type ConfirmBinding, type RedeemResult } from './confirm-tokens.js';
 import { protectedBy, type Policy, type ToolEffect } from './policy.js';
+import { quoted } from '../text/quote.js';
 
 /** The resolved object a call acts on, with the facts a human needs to judge it. */
 export interface Subject {
@@ -16,6 +17,8 @@ export interface Subject {
 
 export interface GuardRequest {
   tool: string;
+  /** The tool's title, for the human ("Delete a VM"). */
+  title: string;
   effect: ToolEffect;
   targetName: string;
   policy: Policy;
@@ -88,7 +91,7 @@ export class SafetyGuard {
     const subject = describeSubject(request);
     const outcome = await confirmByElicitation(
       elicit,
-      { tool: request.tool, targetName: request.targetName, ...subject, consequence: request.consequence },
+      { tool: request.tool, title: request.title, targetName: request.targetName, ...subject, consequence: request.consequence },
       { timeoutMs: this.elicitationTimeoutMs, signal: request.signal },
     );
     return outcome.confirmed ? { action: 'proceed', confirmedBy: 'elicitation' } : { action: 'refused', error: outcome.error };
@@ -103,6 +106,7 @@ export class SafetyGuard {
       confirm_token: token,
       expires_at,
       preview: {
+        question: confirmationQuestion(request.title, subject.kind, subject.name),
         tool: request.tool,
         target: request.targetName,
         subject: { kind: subject.kind, id: subject.id, name: subject.name, ...subject.facts },
@@ -140,8 +144,8 @@ export function policyRefusal(question: PolicyQuestion): OperationError | undefi
   if (subject?.kind === 'vm') {
     const glob = protectedBy(subject.name, policy);
     if (glob !== undefined) {
-      return refusal(`${tool} refused: VM ${subject.name} is protected by the VMM_PROTECT pattern "${glob}".`,
-        `No tool may change this VM; remove "${glob}" from VMM_PROTECT to allow it.`);
+      return refusal(`${tool} refused: VM ${quoted(subject.name)} is protected by the VMM_PROTECT pattern ${quoted(glob)}.`,
+        `No tool may change this VM; remove ${quoted(glob)} from VMM_PROTECT to allow it.`);
     }
   }
   if (effect === 'destructive' && policy.destructive === 'deny') {
@@ -196,8 +200,8 @@ function tokenRefusal(request: GuardRequest, result: Exclude<RedeemResult, { ok:
     case 'other_subject': {
       const was = result.issuedFor;
       const now = describeSubject(request);
-      return error(`${request.tool} refused: confirm_token was issued for ${was.subjectKind} ${was.subjectName} (id ${was.subjectId}) on target ${was.targetName}, `
-        + `not ${now.kind} ${now.name} (id ${now.id}) on target ${request.targetName}.`);
+      return error(`${request.tool} refused: confirm_token was issued for ${was.subjectKind} ${quoted(was.subjectName)} (id ${was.subjectId}) on target ${was.targetName}, `
+        + `not ${now.kind} ${quoted(now.name)} (id ${now.id}) on target ${request.targetName}.`);
     }
     case 'args_changed':
       return error(`${request.tool} refused: the arguments differ from the ones confirm_token was issued for (changed: ${result.changedKeys.join(', ')}).`,

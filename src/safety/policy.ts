@@ -1,4 +1,4 @@
-import { matchesGlob } from './glob.js';
+import { matchesGlob } from '../text/glob.js';
 
 /** Whether a tool only looks, changes something recoverable, or can lose data. */
 export type ToolEffect = 'read' | 'write' | 'destructive';
@@ -8,7 +8,7 @@ export interface Policy {
   readOnly: boolean;
   /** VMM_DESTRUCTIVE: ask first (default), never, or run directly. */
   destructive: 'confirm' | 'deny' | 'allow';
-  /** VMM_PROTECT: globs on VM names (case-insensitive, see glob.ts) that no tool may change. */
+  /** VMM_PROTECT: globs on VM names (case-insensitive, NFC, see text/glob.ts) that no tool may change. */
   protect: string[];
 }
 

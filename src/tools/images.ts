@@ -17,6 +17,7 @@ import { CONFIRMATION_NOTE, defineTool, type ToolContext, type ToolDefinition } 
 import { waitFor } from './waiting.js';
 import { imageSubject } from './subjects.js';
 import { imageBrief, imageView, pageFields, pageInfo, taskView, toImageBrief, toImageView, toTaskView } from './views.js';
+import { quoted } from '../text/quote.js';
 
 const ABSOLUTE_PATH = /^\/[^\u0000-\u001f\u007f-\u009f]*$/;
 const IMAGE_WAIT_TIMEOUT_S = 600;
@@ -145,8 +146,8 @@ const createImage = defineTool({
     const timeout_s = IMAGE_WAIT_TIMEOUT_S;
     const spec = imageSource(args);
     // Making an image reads the VM without changing it, so a protected VM may be the source.
-    const from = spec.source === 'vm' ? `VM ${spec.vm}` : spec.source === 'url' ? `URL ${spec.url}` : `file ${spec.ds_file_path}`;
-    await ctx.guard(undefined, `Creates image ${spec.name} from ${from}.`);
+    const from = spec.source === 'vm' ? `VM ${quoted(spec.vm)}` : spec.source === 'url' ? `URL ${quoted(spec.url)}` : `file ${quoted(spec.ds_file_path)}`;
+    await ctx.guard(undefined, `Creates image ${quoted(spec.name)} from ${from}.`);
     const started = await ctx.vmm.createImage(spec, ctx);
     if ('image_id' in started) return followImage(started.image_id, `Creating image ${spec.name}`, { wait, timeout_s }, ctx);
     const { task } = started;
@@ -230,9 +231,11 @@ const deleteImage = defineTool({
   }),
   async run({ image }, ctx) {
     const target = await ctx.vmm.resolveImage(image, ctx);
-    const where = target.storages.map((storage) => storage.name).join(', ') || 'no storage';
+    const where = target.storages.length === 0 ? 'no storage' : `${target.storages.length === 1 ? 'storage' : 'storages'} ${target.storages.map((storage) => quoted(storage.name)).join(', ')}`;
     const how = ctx.vmm.backend.imageDeletion;
-    const consequence = how === undefined ? `Deletes ${target.type} image ${target.name} from ${where} permanently; this cannot be undone.` : `Deletes image ${target.name}: ${how}`;
+    const consequence = how === undefined
+      ? `Deletes ${target.type} image ${quoted(target.name)} from ${where}, permanently; this cannot be undone.`
+      : `Deletes image ${quoted(target.name)}: ${how}`;
     await ctx.guard(imageSubject(target), consequence);
     const { deleted } = await ctx.vmm.deleteImage(target.id, ctx);
     return { status: 'deleted' as const, message: `Image ${deleted.name} (id ${deleted.id}) was deleted.`, deleted: { id: deleted.id, name: deleted.name } };

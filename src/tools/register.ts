@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { rendersApps } from '../apps/app-tool-meta.js';
 import { OperationError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AuditEntry, AuditLog } from '../safety/audit.js';
+import type { AuditedCall, AuditLog, FinalOutcome } from '../safety/audit.js';
 import type { Elicit } from '../safety/confirm-elicitation.js';
 import type { GuardDecision, SafetyGuard, Subject } from '../safety/guard.js';
 import { isListed } from '../safety/policy.js';
@@ -52,15 +52,7 @@ class GuardStop extends Error {
  * unknown tool with an error result and validates arguments before the boundary could explain them.
  */
 export function registerTools(server: McpServer, tools: readonly ToolDefinition[], services: ToolServices): void {
-  const listed = new Map(
-    tools
-      .filter((tool) => services.targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target)))
-      .map((tool) => [tool.name, tool]),
-  );
-  const targetNames = services.targets.map((target) => target.name);
-  const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
-  const plainListing = listing({ rendersApps: false });
-  const appListing = listing({ rendersApps: true });
+  const { listed, plainListing, appListing } = catalogFor(tools, services.targets);
   server.server.registerCapabilities({ tools: { listChanged: false } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: rendersApps(server.server.getClientCapabilities()) ? appListing : plainListing,
@@ -74,8 +66,38 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
   });
 }
 
+interface Catalog {
+  listed: ReadonlyMap<string, ToolDefinition>;
+  /** The tools/list answers, JSON Schemas converted once: for clients that render MCP Apps, and for the others. */
+  plainListing: ReturnType<typeof describeTool>[];
+  appListing: ReturnType<typeof describeTool>[];
+}
+
+/**
+ * Every MCP session of a process (one per HTTP client) lists the same tools over the same targets:
+ * the catalog is built once per tool list and target list, which keeps a session's own memory small.
+ */
+const catalogs = new WeakMap<readonly ToolDefinition[], WeakMap<readonly TargetRuntime[], Catalog>>();
+
+function catalogFor(tools: readonly ToolDefinition[], targets: readonly TargetRuntime[]): Catalog {
+  let byTargets = catalogs.get(tools);
+  if (byTargets === undefined) catalogs.set(tools, (byTargets = new WeakMap()));
+  const known = byTargets.get(targets);
+  if (known !== undefined) return known;
+  const listed = new Map(
+    tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target))).map((tool) => [tool.name, tool]),
+  );
+  const targetNames = targets.map((target) => target.name);
+  const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
+  const catalog = { listed, plainListing: listing({ rendersApps: false }), appListing: listing({ rendersApps: true }) };
+  byTargets.set(targets, catalog);
+  return catalog;
+}
+
 class ToolCall {
   private subject: Subject | undefined;
+  /** Set once the gate let the call go ahead: from then on its outcome is owed to the audit log. */
+  private audited: AuditedCall | undefined;
 
   constructor(
     private readonly server: McpServer,
@@ -89,7 +111,7 @@ class ToolCall {
     const parsed = tool.input.safeParse(rawArgs);
     if (!parsed.success) {
       const text = describeInvalidArguments(tool.name, parsed.error);
-      this.audit(requestedTarget(rawArgs, services.targets), rawArgs, 'error', text);
+      this.record(requestedTarget(rawArgs, services.targets), rawArgs, 'error', text);
       return errorResult(text);
     }
     const { target: targetName, confirm_token: confirmToken, ...args } = parsed.data as Record<string, unknown>;
@@ -101,7 +123,7 @@ class ToolCall {
     }
     if (!isListed(tool.effect, target.policy)) {
       const text = describeFailure(tool.name, hiddenOn(tool, target));
-      this.audit(target.name, args, 'refused', text);
+      this.record(target.name, args, 'refused', text);
       return errorResult(text);
     }
     try {
@@ -125,13 +147,13 @@ class ToolCall {
       if (!(error instanceof GuardStop)) return this.failed(target.name, args, error);
       if (error.decision.action === 'refused') {
         const text = describeFailure(tool.name, error.decision.error);
-        this.audit(target.name, args, 'refused', text);
+        this.record(target.name, args, 'refused', text);
         return errorResult(text);
       }
-      this.audit(target.name, args, 'confirmation_required');
+      this.record(target.name, args, 'confirmation_required');
       return confirmationResult(tool.name, error.decision);
     }
-    this.audit(target.name, args, 'ok');
+    this.audited?.finish('ok');
     const checked = tool.output.safeParse(data);
     if (!checked.success) {
       services.logger.error(`${tool.name} produced a result outside its outputSchema`, { issues: z.prettifyError(checked.error) });
@@ -165,6 +187,7 @@ class ToolCall {
     const unmet = subject === undefined ? undefined : this.tool.precondition?.(args, subject);
     const decision = await this.services.guard.check({
       tool: this.tool.name,
+      title: this.tool.title,
       effect: this.tool.effect,
       targetName: target.name,
       policy: target.policy,
@@ -177,6 +200,9 @@ class ToolCall {
       signal: this.extra.signal,
     });
     if (decision.action !== 'proceed') throw new GuardStop(decision);
+    if (this.tool.effect !== 'read') {
+      this.audited = this.services.audit.begin({ tool: this.tool.name, target: target.name, ...this.describedSubject(), args }, this.services.logger);
+    }
     return decision;
   }
 
@@ -198,23 +224,31 @@ class ToolCall {
   private failed(targetName: string, args: Record<string, unknown>, error: unknown): CallToolResult {
     const text = describeFailure(this.tool.name, error);
     if (!(error instanceof OperationError)) this.services.logger.error(text);
-    this.audit(targetName, args, 'error', text);
+    if (this.audited === undefined) this.record(targetName, args, 'error', text);
+    else this.audited.finish(finalOutcome(error, this.extra.signal), text);
     return errorResult(text);
   }
 
-  /** Write and destructive calls only: reads change nothing worth recording. */
-  private audit(targetName: string, args: Record<string, unknown>, outcome: AuditEntry['outcome'], error?: string): void {
+  /** One line for a write or destructive call that ended before the gate let it change anything; reads change nothing worth recording. */
+  private record(targetName: string, args: Record<string, unknown>, outcome: 'refused' | 'confirmation_required' | 'error', error?: string): void {
     if (this.tool.effect === 'read') return;
-    const { subject } = this;
-    this.services.audit.record({
-      tool: this.tool.name,
-      target: targetName,
-      ...(subject === undefined ? {} : { subject: `${subject.kind} ${subject.name} (id ${subject.id})` }),
-      args,
-      outcome,
-      ...(error === undefined ? {} : { error }),
-    });
+    this.services.audit.record(
+      { tool: this.tool.name, target: targetName, ...this.describedSubject(), args, outcome, ...(error === undefined ? {} : { error }) },
+      this.services.logger,
+    );
   }
+
+  private describedSubject(): { subject?: string } {
+    const { subject } = this;
+    return subject === undefined ? {} : { subject: `${subject.kind} ${JSON.stringify(subject.name)} (id ${subject.id})` };
+  }
+}
+
+/** A write that failed in transit may have happened; one the client or a closing session cancelled was stopped. */
+function finalOutcome(error: unknown, signal: AbortSignal): FinalOutcome {
+  if (error instanceof OperationError && error.outcomeUnknown) return 'outcome unknown';
+  if (signal.aborted || (error instanceof OperationError && error.kind === 'cancelled')) return 'cancelled';
+  return 'error';
 }
 
 /** Whether the target may have what the tool needs, as far as is known before contacting it. */

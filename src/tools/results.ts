@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { isOperationError } from '../errors.js';
 import type { GuardDecision } from '../safety/guard.js';
 import { redact, redactText } from '../safety/redact.js';
+import { oneLine, quoted } from '../text/quote.js';
 
 /**
  * The shapes of what a tool call answers: structured data with the same data as compact JSON text,
@@ -45,16 +46,18 @@ export function errorResult(text: string): CallToolResult {
 export function describeFailure(tool: string, error: unknown): string {
   if (!isOperationError(error)) {
     const reason = error instanceof Error ? error.message : String(error);
-    return `${tool} failed unexpectedly: ${reason}\nNext: check the server log (stderr); retry once if the failure looks transient.`;
+    return `${tool} failed unexpectedly: ${oneLine(reason)}\nNext: check the server log (stderr); retry once if the failure looks transient.`;
   }
   // Policy refusals already start with the tool's name ("delete_vm refused: ...").
   const lines = [error.message.startsWith(`${tool} `) ? error.message : `${tool} failed: ${error.message}`];
   if (error.dsm !== undefined) {
-    const details = error.dsm.details.length > 0 ? `; details: ${error.dsm.details.join('; ')}` : '';
+    // DSM's detail strings are the backend's own words: data, quoted.
+    const details = error.dsm.details.length > 0 ? `; details from DSM: ${error.dsm.details.map(quoted).join('; ')}` : '';
     lines.push(`DSM error ${error.dsm.code} (${error.dsm.meaning}) from ${error.dsm.api} ${error.dsm.method}${details}`);
   }
   if (error.next !== undefined) lines.push(`Next: ${error.next}`);
-  return lines.join('\n');
+  // Each part is one line whatever a backend string inside it holds, so none can forge a "Next:" line.
+  return lines.map(oneLine).join('\n');
 }
 
 /** Names each rejected field and its rule, so the caller can fix the call. */

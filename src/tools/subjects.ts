@@ -33,9 +33,14 @@ export function imageSubject(image: Image): Subject {
   };
 }
 
+/** "1 disk", "2 disks" */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** "2 disks, 60 GiB in all" */
 export function describeDisks(vm: Vm): string {
   const total = gib(vm.disks.reduce((sum, disk) => sum + disk.size_mb, 0));
   if (vm.disks.length === 0) return 'no disks';
-  return `${vm.disks.length} disk${vm.disks.length === 1 ? '' : 's'}, ${total} GiB in all`;
+  return `${count(vm.disks.length, 'disk')}, ${total} GiB in all`;
 }

@@ -12,6 +12,9 @@ export interface McpSessionsOptions {
   maxRequestBodyBytes: number;
   /** A session with no open request for this long is closed (its client vanished without DELETE). */
   idleMs: number;
+  /** Most sessions open at once, counting those being initialized. */
+  maxSessions: number;
+  now?: () => number;
 }
 
 interface Session {
@@ -26,8 +29,12 @@ interface Session {
 export class McpSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
+  /** Sessions whose `initialize` is being answered: not in `sessions` yet, but counted against the cap. */
+  private opening = 0;
 
   constructor(private readonly options: McpSessionsOptions) {
+    this.now = options.now ?? Date.now;
     this.sweeper = setInterval(() => void this.closeIdle(), Math.min(options.idleMs, 60_000));
     this.sweeper.unref();
   }
@@ -45,6 +52,16 @@ export class McpSessions {
       return this.serve(session, req, res);
     }
     if (req.method !== 'POST') return replyJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    const { maxSessions } = this.options;
+    if (this.sessions.size + this.opening >= maxSessions) {
+      this.options.logger.warning('Refused a new MCP session: the session limit is reached', { sessions: this.sessions.size, maxSessions });
+      const idleMinutes = Math.max(1, Math.round(this.options.idleMs / 60_000));
+      return replyJsonRpcError(res, 503, -32000,
+        `Too many MCP sessions: this server already holds ${maxSessions} (VMM_HTTP_MAX_SESSIONS). `
+        + 'Close sessions you no longer use (HTTP DELETE with their Mcp-Session-Id) and retry; '
+        + `idle sessions expire after ${idleMinutes} min (VMM_HTTP_SESSION_IDLE_S).`,
+        { 'retry-after': '30' });
+    }
     return this.open(req, res);
   }
 
@@ -54,17 +71,32 @@ export class McpSessions {
   }
 
   private async open(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let pending = true;
+    const settle = (): void => {
+      if (pending) this.opening -= 1;
+      pending = false;
+    };
+    this.opening += 1;
+    try {
+      await this.initialize(req, res, settle);
+    } finally {
+      settle();
+    }
+  }
+
+  private async initialize(req: IncomingMessage, res: ServerResponse, initialized: () => void): Promise<void> {
     const { logger } = this.options;
     const server = this.options.createMcpServer();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
+        initialized();
         this.sessions.set(id, session);
         logger.info('MCP session opened', { session: id, sessions: this.sessions.size });
       },
       maxRequestBodySize: this.options.maxRequestBodyBytes,
     });
-    const session: Session = { server, transport, inFlight: 0, lastActive: Date.now() };
+    const session: Session = { server, transport, inFlight: 0, lastActive: this.now() };
     transport.onclose = () => this.forget(session);
     transport.onerror = (error) => logger.debug('MCP HTTP request rejected', { error: error.message });
     await server.connect(transport);
@@ -75,10 +107,10 @@ export class McpSessions {
 
   private async serve(session: Session, req: IncomingMessage, res: ServerResponse): Promise<void> {
     session.inFlight += 1;
-    session.lastActive = Date.now();
+    session.lastActive = this.now();
     res.once('close', () => {
       session.inFlight -= 1;
-      session.lastActive = Date.now();
+      session.lastActive = this.now();
     });
     await session.transport.handleRequest(req, res);
   }
@@ -91,7 +123,7 @@ export class McpSessions {
   }
 
   private async closeIdle(): Promise<void> {
-    const cutoff = Date.now() - this.options.idleMs;
+    const cutoff = this.now() - this.options.idleMs;
     const idle = [...this.sessions.values()].filter((session) => session.inFlight === 0 && session.lastActive < cutoff);
     await this.closeSessions(idle, 'idle');
   }

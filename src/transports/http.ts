@@ -36,8 +36,12 @@ export interface HttpServerOptions {
   health: () => Promise<{ targets: TargetHealth[] }>;
   /** Largest accepted POST body (default 1 MiB: tool arguments are small). */
   maxRequestBodyBytes?: number;
-  /** Sessions without an open request for this long are closed (default 30 minutes). */
+  /** Sessions without an open request for this long are closed (default 10 minutes). */
   sessionIdleMs?: number;
+  /** Most sessions open at once (default 200); a client over it is answered 503. */
+  maxSessions?: number;
+  /** Clock for session idleness; tests pass a fake one. */
+  now?: () => number;
 }
 
 export interface HttpServerHandle {
@@ -50,7 +54,8 @@ export const MCP_PATH = '/mcp';
 export const HEALTH_PATH = '/healthz';
 export const MIN_TOKEN_LENGTH = 16;
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+const DEFAULT_SESSION_IDLE_MS = 10 * 60_000;
+const DEFAULT_MAX_SESSIONS = 200;
 
 /** A token for when the user did not set one: 256 random bits. */
 export function generateHttpToken(): string {
@@ -79,6 +84,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     logger,
     maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const routes: Routes = { access, sessions, health: options.health, logger };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -8,7 +8,14 @@ import { checkBinding, generateHttpToken, startHttpServer, type HttpServerHandle
 
 export type HttpSettings = Pick<
   Settings,
-  'http_host' | 'http_port' | 'http_allow_remote' | 'http_token' | 'http_allowed_hosts' | 'http_allowed_origins'
+  | 'http_host'
+  | 'http_port'
+  | 'http_allow_remote'
+  | 'http_token'
+  | 'http_allowed_hosts'
+  | 'http_allowed_origins'
+  | 'http_max_sessions'
+  | 'http_session_idle_s'
 >;
 
 /** Refuses what serveHttp would refuse, before anything (the demo simulator, DSM sessions) starts. */
@@ -43,6 +50,8 @@ export async function serveHttp(
     port: settings.http_port,
     token,
     allowNonLoopback: settings.http_allow_remote,
+    maxSessions: settings.http_max_sessions,
+    sessionIdleMs: settings.http_session_idle_s * 1000,
     ...(settings.http_allowed_hosts === undefined ? {} : { allowedHosts: settings.http_allowed_hosts }),
     ...(settings.http_allowed_origins === undefined ? {} : { allowedOrigins: settings.http_allowed_origins }),
     createMcpServer,

@@ -1,4 +1,6 @@
 import { OperationError } from '../errors.js';
+import { compileGlob, isGlob } from '../text/glob.js';
+import { foldName } from '../text/names.js';
 
 export interface Page<T> {
   items: T[];
@@ -11,15 +13,23 @@ export interface PageRequest {
   offset: number;
 }
 
-/** A name filter: a case-insensitive substring, or a whole-name glob when it contains `*` or `?`. */
+/**
+ * A name filter: a case-insensitive substring, or a whole-name glob when it contains `*` or `?`
+ * (text/glob.ts, linear whatever the pattern). Both sides are NFC-normalised.
+ */
 export function nameMatcher(filter: string): (name: string) => boolean {
-  const lower = filter.toLowerCase();
-  if (!/[*?]/.test(filter)) return (name) => name.toLowerCase().includes(lower);
-  const pattern = [...lower]
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  const glob = new RegExp(`^${pattern}$`, 's');
-  return (name) => glob.test(name.toLowerCase());
+  if (isGlob(filter)) {
+    const glob = compileGlob(filter);
+    return (name) => glob.matches(name);
+  }
+  const folded = foldName(filter);
+  return (name) => foldName(name).includes(folded);
+}
+
+/** Names that start with `prefix` as written: completion prefixes are literal, a `*` in one is a `*`. */
+export function prefixMatcher(prefix: string): (name: string) => boolean {
+  const folded = foldName(prefix);
+  return (name) => foldName(name).startsWith(folded);
 }
 
 export function checkPage(page: PageRequest): void {

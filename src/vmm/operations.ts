@@ -1,7 +1,7 @@
 import { OperationError, isOperationError, reasonOf } from '../errors.js';
 import type { CallContext, Capability, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
-import { type Page, type PageRequest, checkPage, nameMatcher, paginate } from './listing.js';
+import { type Page, type PageRequest, checkPage, nameMatcher, paginate, prefixMatcher } from './listing.js';
 import type {
   Host,
   Image,
@@ -35,6 +35,7 @@ import {
 } from './provision.js';
 import { type OneStepOutcome, type OneStepSpec, createInOneStep } from './one-step-create.js';
 import { KINDS, resolveRef } from './resolve.js';
+import { sameName } from '../text/names.js';
 import {
   DEFAULT_POLL_SCHEDULE,
   type PollSchedule,
@@ -42,6 +43,7 @@ import {
   type WaitOutcome,
   pollUntil,
 } from './wait.js';
+import { quoted } from '../text/quote.js';
 
 export type { Page, PageRequest } from './listing.js';
 export type { Progress, WaitOptions, WaitOutcome } from './wait.js';
@@ -51,6 +53,8 @@ export type { OneStepOutcome, OneStepSpec } from './one-step-create.js';
 export interface VmFilter {
   /** A case-insensitive substring of the name, or a glob over the whole name when it has `*` or `?`. */
   name?: string;
+  /** Names starting with this, taken literally (completion): case-insensitive, NFC. */
+  namePrefix?: string;
   status?: VmStatus;
   /** A host id or name. */
   host?: string;
@@ -126,6 +130,7 @@ export class Vmm {
     checkPage(page);
     const host = filter.host === undefined ? undefined : await this.resolveHost(filter.host, ctx);
     const matchesName = filter.name === undefined || filter.name === '' ? undefined : nameMatcher(filter.name);
+    const matchesPrefix = filter.namePrefix === undefined ? undefined : prefixMatcher(filter.namePrefix);
     const all = await this.backend.listVms(ctx);
     if (host !== undefined && all.length > 0 && all.every((vm) => vm.host === undefined)) {
       throw new OperationError('unsupported', `This DSM's VM list (${this.backend.style}) does not say which host a VM is on, so VMs cannot be filtered by host`, {
@@ -135,6 +140,7 @@ export class Vmm {
     const vms = all.filter(
       (vm) =>
         (matchesName === undefined || matchesName(vm.name)) &&
+        (matchesPrefix === undefined || matchesPrefix(vm.name)) &&
         (filter.status === undefined || vm.status === filter.status) &&
         (host === undefined || vm.host?.id === host.id),
     );
@@ -196,9 +202,10 @@ export class Vmm {
     const unmet = changes.vcpus === undefined && changes.ram_mb === undefined ? undefined : unlessStopped(vm, CHANGES_NEEDING_STOP.resize);
     if (unmet !== undefined) throw unmet;
     if (changes.new_name !== undefined && changes.new_name !== vm.name) {
-      const taken = (await this.backend.listVms(ctx)).find((other) => other.name === changes.new_name);
+      const newName = changes.new_name;
+      const taken = (await this.backend.listVms(ctx)).find((other) => other.id !== vm.id && sameName(other.name, newName));
       if (taken !== undefined) {
-        throw new OperationError('conflict', `Cannot rename VM ${vm.name}: VM ${taken.id} is already named "${taken.name}"`, {
+        throw new OperationError('conflict', `Cannot rename VM ${quoted(vm.name)}: VM ${taken.id} is already named ${quoted(taken.name)}`, {
           next: 'pick another new_name',
         });
       }
@@ -524,7 +531,7 @@ function taskVanished(last: Task, cause: unknown): OperationError {
 
 function explainOnline(error: unknown, vm: Ref<VmId>, action: string): unknown {
   if (reasonOf(error) !== 'vm_running' || !(error instanceof OperationError)) return error;
-  return new OperationError('conflict', `VM ${vm.name} is running, so the backend refused to ${action}`, {
+  return new OperationError('conflict', `VM ${quoted(vm.name)} is running, so the backend refused to ${action}`, {
     next: 'shut the VM down first with shutdown, then retry',
     dsm: error.dsm,
     reason: 'vm_running',

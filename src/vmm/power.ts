@@ -1,6 +1,7 @@
 import { OperationError, isOperationError, reasonOf } from '../errors.js';
 import type { CallContext, VmmBackend } from './backend.js';
 import type { Host, HostId, Ref, VmSummary } from './model.js';
+import { quoted } from '../text/quote.js';
 
 /**
  * A power-on refused for lack of memory or CPU threads, retold with the numbers that let someone
@@ -35,27 +36,27 @@ export async function explainPowerOnFailure(
   if (hosts.length === 0) return error;
   const tried = triedHost(hosts, requestedHost, error.dsm?.details ?? [], vm);
   const resource = memory ? 'memory' : 'CPU threads';
-  const refusal = tried === undefined ? `not enough ${resource} on the host DSM picked` : `not enough ${resource} on host ${tried.name}, which has ${freeFigures(tried)}`;
+  const refusal = tried === undefined ? `not enough ${resource} on the host DSM picked` : `not enough ${resource} on host ${quoted(tried.name)}, which has ${freeFigures(tried)}`;
   const elsewhere = hosts.filter((host) => host !== tried && fits(host, vm));
   const [roomy] = elsewhere;
   let detail: string;
   let next: string;
   if (roomy !== undefined) {
-    detail = `; room on ${elsewhere.map((host) => `host ${host.name} (${freeFigures(host)})`).join(', ')}`;
-    next = `power_on again with host ${roomy.name}`;
+    detail = `; room on ${elsewhere.map((host) => `host ${quoted(host.name)} (${freeFigures(host)})`).join(', ')}`;
+    next = `power_on again with host ${quoted(roomy.name)}`;
   } else if (tried !== undefined && fits(tried, vm)) {
     detail = '; the host list read just after shows room there now, so other VMs may have freed it meanwhile';
-    next = `power_on again${requestedHost === undefined ? '' : ` with host ${tried.name}`}; if it fails the same way, shut down other VMs on that host`;
+    next = `power_on again${requestedHost === undefined ? '' : ` with host ${quoted(tried.name)}`}; if it fails the same way, shut down other VMs on that host`;
   } else {
     const others = hosts.filter((host) => host !== tried);
     const largest = largestFit(hosts, vm);
     detail = '; no host can take it now'
-      + (others.length === 0 ? '' : ` (${others.map((host) => `host ${host.name} has ${freeFigures(host)}`).join(', ')})`)
-      + (largest === undefined ? '' : `; the largest size that fits is ${counted(largest.vcpus, 'vCPU')} and ${largest.ram_mb} MiB, on host ${largest.host.name}`);
-    const lower = largest === undefined ? '' : ` (vcpus ${largest.vcpus} and ram_mb ${largest.ram_mb} fit host ${largest.host.name})`;
+      + (others.length === 0 ? '' : ` (${others.map((host) => `host ${quoted(host.name)} has ${freeFigures(host)}`).join(', ')})`)
+      + (largest === undefined ? '' : `; the largest size that fits is ${counted(largest.vcpus, 'vCPU')} and ${largest.ram_mb} MiB, on host ${quoted(largest.host.name)}`);
+    const lower = largest === undefined ? '' : ` (vcpus ${largest.vcpus} and ram_mb ${largest.ram_mb} fit host ${quoted(largest.host.name)})`;
     next = `shut down other VMs to free a host (list_vms with host shows what runs where), or lower vcpus/ram_mb with update_vm${lower} while the VM is stopped; then power_on again`;
   }
-  return new OperationError('backend', `Cannot power on VM ${vm.name} (${counted(vm.vcpus, 'vCPU')}, ${vm.ram_mb} MiB): ${refusal}${detail}`, {
+  return new OperationError('backend', `Cannot power on VM ${quoted(vm.name)} (${counted(vm.vcpus, 'vCPU')}, ${vm.ram_mb} MiB): ${refusal}${detail}`, {
     next,
     dsm: error.dsm,
     reason: error.reason,

@@ -1,4 +1,5 @@
 import { OperationError } from '../errors.js';
+import { quoted } from '../text/quote.js';
 import type { VmStatus } from './model.js';
 
 /**
@@ -30,7 +31,7 @@ export const CHANGES_NEEDING_STOP = {
  */
 export function unlessStopped(vm: { name: string; status?: string }, change: string): OperationError | undefined {
   if (vm.status === undefined || !BUSY.has(vm.status)) return undefined;
-  return new OperationError('conflict', `VM ${vm.name} is ${vm.status}, and only a stopped VM can ${change}; nothing was changed`, {
+  return new OperationError('conflict', `VM ${quoted(vm.name)} is ${vm.status}, and only a stopped VM can ${change}; nothing was changed`, {
     next: nextStepToStop(vm.status),
   });
 }

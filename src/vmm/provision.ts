@@ -21,6 +21,8 @@ import {
 import type { Capability, VmmBackend } from './backend.js';
 import { explainPowerOnFailure, messageOf } from './power.js';
 import { KINDS, type Kind, resolveRef } from './resolve.js';
+import { sameName } from '../text/names.js';
+import { quoted } from '../text/quote.js';
 import type { WaitOptions, WaitOutcome } from './wait.js';
 
 /** What provisioning needs of the operations layer (`Vmm` fits it); an interface, so neither module imports the other. */
@@ -169,7 +171,7 @@ async function placeNewVm(
   const network = spec.network === undefined ? pick('network', chooseNetwork(networks)) : resolveRef(KINDS.network, spec.network, networks);
   if (storage === undefined || network === undefined) {
     const names = unmade.map((choice) => choice.argument).join(' and ');
-    throw new OperationError('invalid_input', `VM ${name} needs ${names} given: ${unmade.map((choice) => choice.why).join('; ')}`, {
+    throw new OperationError('invalid_input', `VM ${quoted(name)} needs ${names} given: ${unmade.map((choice) => choice.why).join('; ')}`, {
       next: `pass ${names} as one of the names or ids listed`,
     });
   }
@@ -222,7 +224,7 @@ async function finishCreation(
   if (vmId === undefined) {
     throw new OperationError(
       'backend',
-      `Creating VM ${job.name} failed: task ${job.task} ended with status "${task.status}" and no VM of that name exists`,
+      `Creating VM ${quoted(job.name)} failed: task ${job.task} ended with status "${task.status}" and no VM of that name exists`,
       { next: 'check the storage has free space and the image is usable (list_storages, list_images), then retry' },
     );
   }
@@ -245,7 +247,7 @@ async function finishCreation(
     vm = await vmm.backend.getVm(vmId, steps);
   } catch (error) {
     if (isCancellation(error)) throw cancelledDuringCreation(job, vmId, remaining, error);
-    warnings.push(`VM ${job.name} (id ${vmId}) was created but could not be read back: ${messageOf(error)}`);
+    warnings.push(`VM ${quoted(job.name)} (id ${vmId}) was created but could not be read back: ${messageOf(error)}`);
   }
 
   if (job.powerOn && !sized) remaining.push('power on (skipped: CPU/RAM were not set as asked)');
@@ -266,10 +268,10 @@ async function finishCreation(
         onProgress: phase(wait.onProgress, TASK_PHASE_END),
       });
       vm = running.value;
-      if (!running.done) warnings.push(`VM ${job.name} was still ${running.value.status} when the wait ended`);
+      if (!running.done) warnings.push(`VM ${quoted(job.name)} was still ${running.value.status} when the wait ended`);
     } catch (error) {
       if (isCancellation(error)) throw cancelledDuringCreation(job, vmId, remaining, error);
-      warnings.push(`VM ${job.name} was powered on, but following its status failed: ${messageOf(error)}`);
+      warnings.push(`VM ${quoted(job.name)} was powered on, but following its status failed: ${messageOf(error)}`);
     }
   }
   return { ...(vm === undefined ? {} : { vm }), task, finished: true, remaining, warnings };
@@ -304,7 +306,7 @@ export function defaultChoice<T extends { id: string; name: string }>(kind: Kind
       next: `create one in Virtual Machine Manager, then retry (${kind.listTool} shows what exists)`,
     });
   }
-  const choices = items.map((item) => `${item.name} (id ${item.id})`).join(', ');
+  const choices = items.map((item) => `${quoted(item.name)} (id ${item.id})`).join(', ');
   throw new OperationError('invalid_input', `${items.length} ${kind.noun}s exist, so ${argument} must be given: ${choices}`, {
     next: `pass ${argument} as one of these names or ids`,
   });
@@ -338,7 +340,7 @@ function diskSizeMb(sizeGb: number): number {
 /** The guide: the image cloned into a vDisk must be of type disk. */
 function cloneable(image: Image): Image {
   if (image.type === 'disk') return image;
-  throw new OperationError('invalid_input', `Image ${image.name} is a ${image.type} image; only disk images can be cloned into a VM disk`, {
+  throw new OperationError('invalid_input', `Image ${quoted(image.name)} is a ${image.type} image; only disk images can be cloned into a VM disk`, {
     next: 'pick an image of type disk from list_images',
   });
 }
@@ -347,19 +349,19 @@ function cloneable(image: Image): Image {
 async function ensureNameFree(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<void> {
   const taken = await findByName(vmm, name, ctx);
   if (taken !== undefined) {
-    throw new OperationError('conflict', `A VM named "${name}" already exists (id ${taken.id}, ${taken.status})`, {
+    throw new OperationError('conflict', `A VM named ${quoted(name)} already exists (id ${taken.id}, ${taken.status})`, {
       next: 'pick another name, or use the existing VM',
     });
   }
 }
 
 async function findByName(vmm: ProvisioningVmm, name: string, ctx: CallContext | undefined): Promise<VmSummary | undefined> {
-  return (await vmm.backend.listVms(ctx)).find((vm) => vm.name === name);
+  return (await vmm.backend.listVms(ctx)).find((vm) => sameName(vm.name, name));
 }
 
 function placementWarnings(image: Image, storage: Storage): string[] {
   if (image.storages.length === 0 || image.storages.some((where) => where.id === storage.id)) return [];
-  return [`image ${image.name} is not on storage ${storage.name}; DSM has to copy it there, or may refuse the clone`];
+  return [`image ${quoted(image.name)} is not on storage ${quoted(storage.name)}; DSM has to copy it there, or may refuse the clone`];
 }
 
 function sizing(spec: { vcpus?: number; ram_mb?: number }): { vcpus?: number; ram_mb?: number } {
@@ -399,9 +401,9 @@ function isCancellation(error: unknown): boolean {
 }
 
 function cancelledDuringCreation(job: CreationJob, vmId: VmId | undefined, left: string[], cause: unknown): OperationError {
-  const created = vmId === undefined ? `DSM keeps creating VM ${job.name} (task ${job.task})` : `VM ${job.name} exists (id ${vmId})`;
+  const created = vmId === undefined ? `DSM keeps creating VM ${quoted(job.name)} (task ${job.task})` : `VM ${quoted(job.name)} exists (id ${vmId})`;
   const steps = left.length > 0 ? `; not done: ${left.join('; ')}` : '';
-  return new OperationError('cancelled', `Cancelled while creating VM ${job.name}: ${created}${steps}`, {
+  return new OperationError('cancelled', `Cancelled while creating VM ${quoted(job.name)}: ${created}${steps}`, {
     next: `check it with get_vm or get_task ${job.task}, then finish or delete it`,
     cause,
   });

@@ -1,4 +1,6 @@
 import { OperationError } from '../errors.js';
+import { foldName, sameName } from '../text/names.js';
+import { quoted } from '../text/quote.js';
 
 /** How a kind of object is named in messages, and which tool lists them (for `next`). */
 export interface Kind {
@@ -19,7 +21,7 @@ const MAX_SUGGESTIONS = 5;
 
 /**
  * Finds the one item `ref` means: an id first (ids are unique, so an id wins over a VM that happens
- * to be named like another's id), then an exact name. Several items with that name is an error
+ * to be named like another's id), then an exact name (NFC on both sides). Several items with that name is an error
  * listing them; no match is an error suggesting names that contain the reference, ignoring case.
  */
 export function resolveRef<T extends { id: string; name: string }>(kind: Kind, ref: string, items: readonly T[]): T {
@@ -31,35 +33,35 @@ export function resolveRef<T extends { id: string; name: string }>(kind: Kind, r
   }
   const byId = items.find((item) => item.id === wanted);
   if (byId !== undefined) return byId;
-  const named = items.filter((item) => item.name === wanted);
+  const named = items.filter((item) => sameName(item.name, wanted));
   const [only] = named;
   if (only !== undefined && named.length === 1) return only;
   if (named.length > 1) {
     throw new OperationError(
       'ambiguous',
-      `${named.length} ${kind.noun}s are named "${wanted}": ${listCandidates(named)}`,
+      `${named.length} ${kind.noun}s are named ${quoted(wanted)}: ${listCandidates(named)}`,
       { next: `pass the id of the one you mean instead of the name` },
     );
   }
   const close = suggestions(wanted, items);
-  const hint = close.length > 0 ? `; similar names: ${close.map((name) => `"${name}"`).join(', ')}` : '';
-  throw new OperationError('not_found', `No ${kind.noun} has the id or name "${wanted}"${hint}`, {
+  const hint = close.length > 0 ? `; similar names: ${close.map(quoted).join(', ')}` : '';
+  throw new OperationError('not_found', `No ${kind.noun} has the id or name ${quoted(wanted)}${hint}`, {
     next: `call ${kind.listTool} to see the ${kind.noun}s that exist, then pass an exact name or id`,
   });
 }
 
 /** Same-named images in several regions are told apart by their region. */
 function listCandidates(items: ReadonlyArray<{ id: string; name: string; region?: string }>): string {
-  const shown = items.slice(0, MAX_CANDIDATES).map((item) => `${item.name} (id ${item.id}${item.region === undefined ? '' : `, region ${item.region}`})`);
+  const shown = items.slice(0, MAX_CANDIDATES).map((item) => `${quoted(item.name)} (id ${item.id}${item.region === undefined ? '' : `, region ${item.region}`})`);
   const more = items.length > MAX_CANDIDATES ? ` and ${items.length - MAX_CANDIDATES} more` : '';
   return shown.join(', ') + more;
 }
 
 function suggestions(ref: string, items: ReadonlyArray<{ name: string }>): string[] {
-  const lower = ref.toLowerCase();
+  const lower = foldName(ref);
   const found = new Set<string>();
   for (const item of items) {
-    const name = item.name.toLowerCase();
+    const name = foldName(item.name);
     if (!(name.includes(lower) || (name.length >= 3 && lower.includes(name)))) continue;
     found.add(item.name);
     if (found.size >= MAX_SUGGESTIONS) break;

@@ -100,6 +100,7 @@ function connectionFromSettings(loaded: LoadedSettings, setup: TargetSetup): Dsm
   if (password === undefined) {
     throw new ConfigError(`VMM_PASSWORD or VMM_PASSWORD_FILE is required (the password of DSM account ${settings.username})`);
   }
+  requireMaskable(password, `The password of DSM account ${settings.username} (VMM_PASSWORD or VMM_PASSWORD_FILE)`);
   const otpSecret = oneOtpSecret(
     [
       { label: setup.label('otp_secret'), value: settings.otp_secret, literalIn: setup.literalIn('otp_secret') },
@@ -133,6 +134,7 @@ function connectionFromTarget(entry: DsmTargetEntry, setup: TargetSetup): DsmCon
     setup.warn,
   );
   if (password === undefined) throw new ConfigError(`${setup.where} needs password_env or password_file (or password)`);
+  requireMaskable(password, `The password of ${setup.where}`);
   const otpSecret = oneOtpSecret(
     [
       { label: at('otp_secret'), value: entry.otp_secret, literalIn: file },
@@ -159,6 +161,14 @@ function connectionFromTarget(entry: DsmTargetEntry, setup: TargetSetup): DsmCon
   };
   warnIfPlainHttp(setup, connection);
   return connection;
+}
+
+/** Shorter passwords cannot be masked in output without garbling it (every "abc" would go). */
+const MIN_PASSWORD_LENGTH = 4;
+
+function requireMaskable(password: string, what: string): void {
+  if (password.length >= MIN_PASSWORD_LENGTH) return;
+  throw new ConfigError(`${what} has ${password.length} character(s); vmm-mcp needs at least ${MIN_PASSWORD_LENGTH} to keep it out of everything it prints. Give the account a longer password.`);
 }
 
 /** A TOTP secret that cannot be decoded is a setting to fix now, not a login that fails later. */
