@@ -95,7 +95,7 @@ export const SettingsSchema = z
     }),
     url: dsmUrl()
       .optional()
-      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001 (lunanode: the API base, default https://dynamic.lunanode.com)' }),
+      .register(settingDocs, { env: 'VMM_URL', flag: '--url', value: 'URL', description: 'DSM address, e.g. https://nas.local:5001 (lunanode: the API base, default https://dynamic.lunanode.com; wakame: dcmgr, e.g. http://dcmgr.example:9001)' }),
     username: text()
       .optional()
       .register(settingDocs, { env: 'VMM_USERNAME', flag: '--username', value: 'NAME', description: 'DSM account (an administrator: VMM needs one)' }),
@@ -138,6 +138,29 @@ export const SettingsSchema = z
       default: false,
       description: 'do not verify the DSM certificate (last resort; warns on every start)',
     }),
+    wakame_account: text()
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_WAKAME_ACCOUNT',
+        flag: '--wakame-account',
+        value: 'ID',
+        description: 'wakame: the Wakame-VDC account to act as (X-VDC-Account-UUID, e.g. a-shpoolxx); required unless wakame_admin',
+      }),
+    wakame_admin: boolean()
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_WAKAME_ADMIN',
+        flag: '--wakame-admin',
+        description: 'wakame: send no account header, for dcmgr\'s unscoped administrator view of every account',
+      }),
+    wakame_hypervisor: text()
+      .optional()
+      .register(settingDocs, {
+        env: 'VMM_WAKAME_HYPERVISOR',
+        flag: '--wakame-hypervisor',
+        value: 'NAME',
+        description: 'wakame: hypervisor of new instances (e.g. kvm); without it the target creates no VMs',
+      }),
     read_only: boolean().register(settingDocs, {
       env: 'VMM_READ_ONLY',
       flag: '--read-only',

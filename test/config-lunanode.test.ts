@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../src/config.js';
+import { PROVIDER_TYPES } from '../src/providers/index.js';
 import type { LunaNodeConnection } from '../src/providers/lunanode/provider.js';
 import { resolveTargets, type TargetConfig } from '../src/targets.js';
 
@@ -47,7 +48,7 @@ describe('LunaNode targets in the settings', () => {
     expect(errorOf(() => resolveTargets(load({ VMM_TYPE: 'lunanode', VMM_API_ID: 'abcdefghijklmnop', VMM_API_KEY: 'short-key' }), {}))).toBe(
       'VMM_API_KEY: a LunaNode API key has 128 characters, this one has 9',
     );
-    expect(errorOf(() => load({ VMM_TYPE: 'openstack' }))).toBe('VMM_TYPE must be one of synology, lunanode (got "openstack")');
+    expect(errorOf(() => load({ VMM_TYPE: 'openstack' }))).toBe(`VMM_TYPE must be one of ${PROVIDER_TYPES.join(', ')} (got "openstack")`);
     expect(errorOf(() => load({ VMM_REGION: 'paris' }))).toMatch(/^VMM_REGION must be one of toronto, montreal, roubaix/);
   });
 
@@ -71,7 +72,7 @@ describe('LunaNode targets in the settings', () => {
     expect(targets[1]?.policy.protect).toEqual(['prod-*']);
 
     const badType = file('bad-type.json', JSON.stringify({ targets: [{ name: 'x', type: 'vsphere', url: 'https://x' }] }));
-    expect(errorOf(() => load({ VMM_CONFIG: badType }))).toBe(`targets[0].type in ${badType} must be one of synology, lunanode (got "vsphere")`);
+    expect(errorOf(() => load({ VMM_CONFIG: badType }))).toBe(`targets[0].type in ${badType} must be one of ${PROVIDER_TYPES.join(', ')} (got "vsphere")`);
     const dsmKey = file('dsm-key.json', JSON.stringify({ targets: [{ name: 'x', type: 'lunanode', api_id: 'abcdefghijklmnop', username: 'ops' }] }));
     expect(errorOf(() => load({ VMM_CONFIG: dsmKey }))).toMatch(new RegExp(`^targets\\[0\\] in ${dsmKey}: unknown setting "username" \\(known: name, read_only, destructive, protect, timeout_ms, type, url, api_id, api_key, api_key_env, api_key_file, region\\)`));
     const noKey = file('no-key.json', JSON.stringify({ targets: [{ name: 'x', type: 'lunanode', api_id: 'abcdefghijklmnop' }] }));

@@ -1,6 +1,7 @@
 import type { ProviderDefinition } from './provider.js';
 import { lunanode } from './lunanode/provider.js';
 import { synology } from './synology/provider.js';
+import { wakame } from './wakame/provider.js';
 
 /**
  * Every provider the server can talk to, one line each; the first is the default `type` and the first
@@ -9,6 +10,7 @@ import { synology } from './synology/provider.js';
 export const PROVIDERS = [
   synology,
   lunanode,
+  wakame,
 ] as const satisfies ReadonlyArray<ProviderDefinition<unknown>>;
 
 export const PROVIDER_TYPES = PROVIDERS.map((provider) => provider.type) as [string, ...string[]];

@@ -232,7 +232,11 @@ const deleteImage = defineTool({
   async run({ image }, ctx) {
     const target = await ctx.vmm.resolveImage(image, ctx);
     const where = target.storages.length === 0 ? 'no storage' : `${target.storages.length === 1 ? 'storage' : 'storages'} ${target.storages.map((storage) => quoted(storage.name)).join(', ')}`;
-    await ctx.guard(imageSubject(target), `Deletes ${target.type} image ${quoted(target.name)} from ${where}, permanently; this cannot be undone.`);
+    const how = ctx.vmm.backend.imageDeletion;
+    const consequence = how === undefined
+      ? `Deletes ${target.type} image ${quoted(target.name)} from ${where}, permanently; this cannot be undone.`
+      : `Deletes image ${quoted(target.name)}: ${how}`;
+    await ctx.guard(imageSubject(target), consequence);
     const { deleted } = await ctx.vmm.deleteImage(target.id, ctx);
     return { status: 'deleted' as const, message: `Image ${deleted.name} (id ${deleted.id}) was deleted.`, deleted: { id: deleted.id, name: deleted.name } };
   },

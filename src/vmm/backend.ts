@@ -84,6 +84,8 @@ export interface VmmBackend {
    * `style` and `capabilities` are exact. Backends that know them from construction may omit it.
    */
   prepare?(ctx?: CallContext): Promise<void>;
+  /** What deleting an image does on this system, for the confirmation preview, when it is not a permanent removal. */
+  readonly imageDeletion?: string;
   /** What a missing capability means on this system and what to do instead. */
   unsupported(capability: Capability): OperationError;
 

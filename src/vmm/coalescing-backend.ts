@@ -44,6 +44,10 @@ export class CoalescingBackend implements VmmBackend {
     return this.inner.offers;
   }
 
+  get imageDeletion(): string | undefined {
+    return this.inner.imageDeletion;
+  }
+
   async prepare(ctx?: CallContext): Promise<void> {
     await this.inner.prepare?.(ctx);
   }
