@@ -7,7 +7,6 @@ import type {
   Image,
   ImageChanges,
   ImageId,
-  ImageStatus,
   Network,
   NewImage,
   Ref,

@@ -1,6 +1,6 @@
 import { OperationError } from '../../errors.js';
 import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
-import { COMPACT_APIS, CompactDsmBackend, compactCapabilities } from './compact.js';
+import { COMPACT_APIS, compactCapabilities } from './compact.js';
 import { InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
 import { OfficialDsmBackend, officialCapabilities } from './official.js';
