@@ -189,6 +189,16 @@ describe('Wakame-VDC adapter: images', () => {
     expect((await backend.getImage(imageId('old-build'))).status).toBe('deleted');
   });
 
+  it('asks dcmgr for the state the filter wants: alive by default, deleted or available by name, alive for the rest', async () => {
+    await setup();
+    const states = (): unknown[] => rig.sim.stats.requests.filter((request) => request.path === '/images').map((request) => request.params.state);
+    expect((await backend.listImages({}, { status: 'deleted' })).map((image) => [image.name, image.status])).toEqual([['old-build', 'deleted']]);
+    expect((await backend.listImages({}, { status: 'available' })).every((image) => image.status === 'available')).toBe(true);
+    await backend.listImages({}, { status: 'pending' });
+    await backend.listImages();
+    expect(states()).toEqual(['deleted', 'available', 'alive', 'alive']);
+  });
+
   it('create_image from a running instance is refused before the call: power it off first', async () => {
     await setup();
     const running = await rejection(backend.createImage({ source: 'vm', name: 'snap', vm: vmId('web-1') }));
@@ -237,10 +247,13 @@ describe('Wakame-VDC adapter: images', () => {
     expect(again.message).toMatch(/already deleted/);
   });
 
-  it('copies an available image; one still being made is refused before the call', async () => {
+  it('copies an available image as a queued job, with no new image here; one still being made is refused before the call', async () => {
     await setup();
-    expect(await backend.copyImage(imageId('debian-12-app'), 'bkst-remote')).toEqual({ image_id: imageId('debian-12-app') });
-    expect(rig.sim.state.jobs.map((job) => job.destination)).toEqual(['bkst-remote']);
+    const before = rig.sim.state.images.size;
+    const copy = await backend.copyImage(imageId('debian-12-app'), 'bkst-remote');
+    expect(rig.sim.state.jobs.map((job) => [job.id, job.imageId, job.destination])).toEqual([[(copy as { job_id: string }).job_id, imageId('debian-12-app'), 'bkst-remote']]);
+    expect(copy).toEqual({ job_id: expect.stringMatching(/^job-[a-z0-9]{8}$/) });
+    expect(rig.sim.state.images.size).toBe(before);
     simImage(rig.sim, 'debian-12-app').state = 'pending';
     const error = await rejection(backend.copyImage(imageId('debian-12-app'), 'bkst-remote'));
     expect(error.next).toMatch(/wait until it is available/);

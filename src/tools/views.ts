@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Page } from '../vmm/operations.js';
-import { AUTORUN_MODES, IMAGE_TYPES, type Host, type Image, type Network, type Storage, type Task, type Vm, type VmSummary } from '../vmm/model.js';
+import { AUTORUN_MODES, IMAGE_STATUSES, IMAGE_TYPES, type Host, type Image, type Network, type Storage, type Task, type Vm, type VmSummary } from '../vmm/model.js';
 
 /**
  * What tools and resources show of the model, and the schemas that describe it. Sizes are for people:
@@ -78,7 +78,7 @@ export const imageView = z.object({
   id: z.string(),
   name: z.string(),
   type: z.enum(IMAGE_TYPES),
-  status: z.string().optional(),
+  status: z.enum(IMAGE_STATUSES).optional(),
   region: z.string().optional(),
   size_gb: z.number().optional(),
   storages: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),
@@ -97,7 +97,7 @@ export function toImageView(image: Image): z.infer<typeof imageView> {
 }
 
 /** An image being built or copied: what it is called, where, and how far along (pending, available, failed). */
-export const imageBrief = z.object({ id: z.string(), name: z.string(), status: z.string().optional(), region: z.string().optional() });
+export const imageBrief = z.object({ id: z.string(), name: z.string(), status: z.enum(IMAGE_STATUSES).optional(), region: z.string().optional() });
 
 export function toImageBrief(image: Image): z.infer<typeof imageBrief> {
   return {
