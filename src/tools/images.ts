@@ -26,16 +26,14 @@ const WEB_URL = /^(https?|ftp):\/\/[^\s\u0000-\u001f\u007f-\u009f]+$/i;
 const listImages = defineTool({
   name: 'list_images',
   title: 'List images',
-  description:
-    'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb where the backend reports it, paged. '
-    + 'Deleted images (Wakame-VDC keeps their records) are left out unless status is deleted; region narrows to one region where the target has regions (LunaNode).',
+  description: 'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb where the backend reports it, paged.',
   effect: 'read',
   input: z.object({
     status: z
       .enum(IMAGE_STATUSES)
       .optional()
-      .describe('Only images in this status (targets whose images have one: LunaNode, Wakame-VDC). Default: every status but deleted.'),
-    region: z.string().min(1).max(64).optional().describe('Only images in this region, e.g. "toronto" (targets with regions: LunaNode).'),
+      .describe('Only this status. Default: all but deleted.'),
+    region: z.string().min(1).max(64).optional().describe('Only this LunaNode region.'),
     limit: limitArgument,
     offset: offsetArgument,
   }),
@@ -229,13 +227,13 @@ const copyImage = defineTool({
   name: 'copy_image',
   title: 'Copy an image',
   description:
-    'Copy an image to another place; the copy is a new image with its own id. LunaNode: to another region of the same account, answered as the new image (wait: true waits until it is available). '
-    + 'Wakame-VDC: to the site configured as the destination, which registers the copy in its own dcmgr: the answer is dcmgr\'s job id, and this target never lists the copy.',
+    'Copy an image to another place; the copy is a new image with its own id. LunaNode: to a region, answered as the new image (wait: true follows it). '
+    + "Wakame-VDC: the destination's site registers the copy; the answer is dcmgr's job.",
   effect: 'write',
   needs: ['copy_image'],
   input: z.object({
     image: imageArgument,
-    destination: z.string().min(1).max(255).describe('Where the copy goes: a LunaNode region such as "montreal", or a Wakame-VDC copy destination.'),
+    destination: z.string().min(1).max(255).describe('Where the copy goes, e.g. a region such as "montreal".'),
     wait: waitArgument('the copy is available', false),
     timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S),
   }),

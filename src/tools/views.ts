@@ -97,7 +97,7 @@ export function toImageView(image: Image): z.infer<typeof imageView> {
 }
 
 /** An image being built or copied: what it is called, where, and how far along (pending, available, failed). */
-export const imageBrief = z.object({ id: z.string(), name: z.string(), status: z.enum(IMAGE_STATUSES).optional(), region: z.string().optional() });
+export const imageBrief = z.object({ id: z.string(), name: z.string(), status: z.string().optional(), region: z.string().optional() });
 
 export function toImageBrief(image: Image): z.infer<typeof imageBrief> {
   return {
