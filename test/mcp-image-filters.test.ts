@@ -1,7 +1,7 @@
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorText, structured, textOf } from './mcp-harness.js';
+import { errorText, structured } from './mcp-harness.js';
 import { startProvidersHarness, type ProvidersHarness } from './providers-harness.js';
 
 /**
@@ -24,16 +24,18 @@ afterEach(async () => {
 
 const validator = new AjvJsonSchemaValidator();
 
-/** list_images, with its answer checked against the outputSchema tools/list publishes. */
-async function listImages(harness: ProvidersHarness, args: Record<string, unknown>): Promise<ImagePage> {
+/** A tool's answer, checked against the outputSchema tools/list publishes for it. */
+async function checked<T>(harness: ProvidersHarness, name: string, args: Record<string, unknown>): Promise<T> {
   const { tools } = await harness.client.listTools();
-  const schema = tools.find((tool: Tool) => tool.name === 'list_images')?.outputSchema;
-  if (schema === undefined) throw new Error('list_images is listed without an outputSchema');
-  const page = structured<ImagePage>(await harness.call('list_images', args));
-  const verdict = validator.getValidator(schema)(page);
-  expect(verdict.errorMessage, JSON.stringify(page)).toBeUndefined();
-  return page;
+  const schema = tools.find((tool: Tool) => tool.name === name)?.outputSchema;
+  if (schema === undefined) throw new Error(`${name} is listed without an outputSchema`);
+  const data = structured<T>(await harness.call(name, args));
+  const verdict = validator.getValidator(schema)(data);
+  expect(verdict.errorMessage, JSON.stringify(data)).toBeUndefined();
+  return data;
 }
+
+const listImages = (harness: ProvidersHarness, args: Record<string, unknown>): Promise<ImagePage> => checked<ImagePage>(harness, 'list_images', args);
 
 const names = (page: ImagePage): string[] => page.images.map((image) => image.name).sort();
 
@@ -151,15 +153,19 @@ describe('copy_image on Wakame-VDC', () => {
   it("answers dcmgr's job: the copy is made at the destination's site, and this target lists no new image", async () => {
     h = await startProvidersHarness();
     const before = await listImages(h, { target: 'vdc' });
-    const result = await h.call('copy_image', { target: 'vdc', image: 'debian-12-app', destination: 'bkst-remote', wait: true });
-    const copy = structured<{ status: string; message: string; job?: { id: string; destination: string }; image?: unknown }>(result);
+    const copy = await checked<{ status: string; message: string; job?: { id: string; destination: string }; image?: unknown }>(h, 'copy_image', {
+      target: 'vdc',
+      image: 'debian-12-app',
+      destination: 'bkst-remote',
+      wait: true,
+    });
     const [job] = h.sims.vdc.state.jobs;
     expect(job?.id).toMatch(/^job-[a-z0-9]{8}$/);
     expect(copy).toMatchObject({ status: 'started', job: { id: job?.id, destination: 'bkst-remote' } });
     expect(copy.image).toBeUndefined();
     expect(copy.message).toMatch(/new image with its own id in the site behind "bkst-remote"/);
     expect(copy.message).toMatch(/not on target vdc, whose list_images will not show it, so there is nothing here to wait for/);
-    expect(textOf(result)).toContain(`GET /jobs/${job?.id}`);
+    expect(copy.message).toContain(`GET /jobs/${job?.id}`);
     expect(names(await listImages(h, { target: 'vdc' }))).toEqual(names(before));
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DcmgrClient } from '../src/providers/wakame/dcmgr/client.js';
 import type { WireInstance } from '../src/providers/wakame/dcmgr/wire.js';
 import { WakameBackend } from '../src/providers/wakame/backend.js';
+import { Vmm } from '../src/vmm/operations.js';
 import { DEMO_ACCOUNT, type InstanceState } from '../src/providers/wakame/simulator/index.js';
 import type { HostId, ImageId, VmId } from '../src/vmm/model.js';
 import { IMAGE_STEP_MS, STEP_MS, rejection, simImage, simInstance, wakameRig, type WakameRig } from './wakame-helpers.js';
@@ -197,6 +198,18 @@ describe('Wakame-VDC adapter: images', () => {
     await backend.listImages({}, { status: 'pending' });
     await backend.listImages();
     expect(states()).toEqual(['deleted', 'available', 'alive', 'alive']);
+  });
+
+  it('concurrent listings share one request only when their filters are the same', async () => {
+    await setup();
+    const vmm = new Vmm(backend);
+    const page = { limit: 50, offset: 0 };
+    const lists = (): number => rig.sim.stats.requests.filter((request) => request.path === '/images').length;
+    const [alive, deleted, again] = await Promise.all([vmm.listImages(page), vmm.listImages(page, {}, { status: 'deleted' }), vmm.listImages(page)]);
+    expect(lists()).toBe(2);
+    expect(alive.items.map((image) => image.name).sort()).toEqual(['centos-7-minimal', 'debian-12-app', 'ubuntu-24.04-server']);
+    expect(again.items).toEqual(alive.items);
+    expect(deleted.items.map((image) => image.name)).toEqual(['old-build']);
   });
 
   it('create_image from a running instance is refused before the call: power it off first', async () => {
