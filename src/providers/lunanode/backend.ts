@@ -1,5 +1,5 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, VmmBackend } from '../../vmm/backend.js';
 import type {
   Host,
   HostId,
@@ -7,18 +7,15 @@ import type {
   ImageChanges,
   ImageId,
   ImageStatus,
-  Network,
   NewImage,
   NewVmFromImage,
-  Storage,
-  Task,
-  TaskId,
   Vm,
   VmChanges,
   VmId,
   VmStatus,
   VmSummary,
 } from '../../vmm/model.js';
+import { OptionalOperations } from '../../vmm/optional-operations.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { LunaNodeAnswer, LunaNodeClient, LunaNodeParams } from './client.js';
 
@@ -62,12 +59,13 @@ const STATUS_WORDS: Record<string, VmStatus> = {
 /** vm/list does not say how a VM is; its status comes from vm/info, this many at a time. */
 const INFO_CONCURRENCY = 8;
 
-export class LunaNodeBackend implements VmmBackend {
+export class LunaNodeBackend extends OptionalOperations implements VmmBackend {
   readonly style = LUNANODE_STYLE;
   readonly capabilities = CAPABILITIES;
   private readonly client: LunaNodeClient;
 
   constructor(client: LunaNodeClient) {
+    super();
     this.client = client;
   }
 
@@ -124,15 +122,11 @@ export class LunaNodeBackend implements VmmBackend {
     await this.write('vm', 'stop', { vm_id: id }, ctx);
   }
 
-  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+  override async reboot(id: VmId, ctx?: CallContext): Promise<void> {
     await this.write('vm', 'reboot', { vm_id: id }, ctx);
   }
 
-  createVm(): Promise<StartedTask> {
-    return Promise.reject(this.unsupported('create_vm'));
-  }
-
-  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+  override async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
     const image = await this.findImage(spec.image, ctx);
     const plans = list(await this.read('plan', 'list', {}, ctx), 'plans', 'plan/list').map(planOf);
     const plan = cheapestPlan(plans, image.region, spec.vcpus ?? 1, spec.ram_mb ?? 0);
@@ -167,14 +161,14 @@ export class LunaNodeBackend implements VmmBackend {
     return { image_id: text(answer, 'image_id', spec.source === 'url' ? 'image/fetch' : 'vm/snapshot') as ImageId };
   }
 
-  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+  override async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     if (changes.description !== undefined) {
       throw new OperationError('unsupported', 'LunaNode images have a name but no description', { next: 'pass only new_name' });
     }
     if (changes.new_name !== undefined) await this.write('image', 'rename', { image_id: id, name: changes.new_name }, ctx);
   }
 
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  override async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
     const answer = await this.write('image', 'replicate', { image_id: id, region: destination }, ctx);
     return { image_id: text(answer, 'image_id', 'image/replicate') as ImageId };
   }
@@ -184,29 +178,9 @@ export class LunaNodeBackend implements VmmBackend {
   }
 
   /** The regions, as the hosts a VM runs in. */
-  async listHosts(ctx?: CallContext): Promise<Host[]> {
+  override async listHosts(ctx?: CallContext): Promise<Host[]> {
     const answer = await this.read('region', 'list', {}, ctx);
     return regionsOf(answer.regions).map(({ id, name }) => ({ id: id as HostId, name: id, status: name === id ? 'available' : `available (${name})` }));
-  }
-
-  listStorages(): Promise<Storage[]> {
-    return Promise.reject(this.unsupported('storages'));
-  }
-
-  listNetworks(): Promise<Network[]> {
-    return Promise.reject(this.unsupported('networks'));
-  }
-
-  listTasks(): Promise<TaskId[]> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  getTask(): Promise<Task> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  clearTask(): Promise<void> {
-    return Promise.reject(this.unsupported('tasks'));
   }
 
   close(): Promise<void> {

@@ -1,23 +1,19 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, VmmBackend } from '../../vmm/backend.js';
 import type {
-  Host,
   HostId,
   Image,
   ImageChanges,
   ImageId,
-  Network,
   NetworkId,
   NewImage,
   NewVmFromImage,
-  Storage,
-  Task,
-  TaskId,
   Vm,
   VmChanges,
   VmId,
   VmSummary,
 } from '../../vmm/model.js';
+import { OptionalOperations } from '../../vmm/optional-operations.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
 import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
@@ -60,7 +56,7 @@ const INSTEAD: Partial<Record<Capability, string>> = {
   tasks: 'follow images with list_images (their status) and VMs with get_vm',
 };
 
-export class WakameBackend implements VmmBackend {
+export class WakameBackend extends OptionalOperations implements VmmBackend {
   readonly style = WAKAME_STYLE;
   readonly imageDeletion =
     'a soft delete: dcmgr keeps the record with state deleted, and the image leaves list_images; no VM can be made from it afterwards, and this server cannot undo it.';
@@ -69,6 +65,7 @@ export class WakameBackend implements VmmBackend {
   private readonly hypervisor: string | undefined;
 
   constructor(client: DcmgrClient, options: WakameBackendOptions = {}) {
+    super();
     this.client = client;
     this.hypervisor = options.hypervisor;
     const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image']);
@@ -115,16 +112,12 @@ export class WakameBackend implements VmmBackend {
     await this.checked('power_off', id, ctx, (instance) => this.client.powerAction(instance.id, 'poweroff', { force: true }, ctx?.signal));
   }
 
-  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+  override async reboot(id: VmId, ctx?: CallContext): Promise<void> {
     await this.checked('reboot', id, ctx, (instance) => this.client.powerAction(instance.id, 'reboot', {}, ctx?.signal));
   }
 
-  createVm(): Promise<StartedTask> {
-    return Promise.reject(this.unsupported('create_vm'));
-  }
-
   /** POST /instances; the instance then boots by itself (scheduling -> pending -> initializing -> running). */
-  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+  override async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
     if (this.client.account === undefined || this.hypervisor === undefined) throw this.cannotCreate();
     const created = await this.client.createInstance(
       {
@@ -181,7 +174,7 @@ export class WakameBackend implements VmmBackend {
     return { image_id: backup.image_id as ImageId };
   }
 
-  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+  override async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     const image = await this.ownImage(id, 'change', ctx);
     await this.client.updateImage(image.id, { display_name: changes.new_name, description: changes.description }, ctx?.signal);
   }
@@ -190,7 +183,7 @@ export class WakameBackend implements VmmBackend {
    * `copy_to` queues a dcmgr job that copies the image's file to `destination` (a backup storage); no
    * new image record appears in this dcmgr, so the receipt names the source image.
    */
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  override async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
     const image = await this.getImage(id, ctx);
     if (image.status !== 'available') {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is ${image.status}: only an available image can be copied`, {
@@ -208,30 +201,6 @@ export class WakameBackend implements VmmBackend {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is already deleted`, { next: 'nothing to do' });
     }
     await this.client.deleteImage(image.id, ctx?.signal);
-  }
-
-  listHosts(): Promise<Host[]> {
-    return Promise.reject(this.unsupported('hosts'));
-  }
-
-  listStorages(): Promise<Storage[]> {
-    return Promise.reject(this.unsupported('storages'));
-  }
-
-  listNetworks(): Promise<Network[]> {
-    return Promise.reject(this.unsupported('networks'));
-  }
-
-  listTasks(): Promise<TaskId[]> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  getTask(): Promise<Task> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  clearTask(): Promise<void> {
-    return Promise.reject(this.unsupported('tasks'));
   }
 
   async close(): Promise<void> {
