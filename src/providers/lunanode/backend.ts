@@ -16,6 +16,7 @@ import type {
   VmSummary,
 } from '../../vmm/model.js';
 import { OptionalOperations } from '../../vmm/optional-operations.js';
+import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { LunaNodeAnswer, LunaNodeClient, LunaNodeParams } from './client.js';
 
@@ -62,6 +63,12 @@ const INFO_CONCURRENCY = 8;
 export class LunaNodeBackend extends OptionalOperations implements VmmBackend {
   readonly style = LUNANODE_STYLE;
   readonly capabilities = CAPABILITIES;
+  /**
+   * None: vm/delete destroys a VM in any state (LunaNode's own Go client, LunaNode/cloug
+   * provider/lunanode/api/api_test.go, deletes its test VMs while they are Online or powering off),
+   * so a running VM is deleted after confirmation; vcpus and ram_mb never change here (updateVm says so).
+   */
+  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set();
   private readonly client: LunaNodeClient;
 
   constructor(client: LunaNodeClient) {

@@ -14,6 +14,7 @@ import type {
   VmSummary,
 } from '../../vmm/model.js';
 import { OptionalOperations } from '../../vmm/optional-operations.js';
+import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
 import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
@@ -61,6 +62,11 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
   readonly imageDeletion =
     'a soft delete: dcmgr keeps the record with state deleted, and the image leaves list_images; no VM can be made from it afterwards, and this server cannot undo it.';
   readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * dcmgr would terminate a running instance, but this server keeps asking for a stop first, as on DSM;
+   * cores and memory are never changed here (updateVm says so in any state), so no stop is asked for that.
+   */
+  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set<StoppedChange>(['delete']);
   private readonly client: DcmgrClient;
   private readonly hypervisor: string | undefined;
 
