@@ -26,7 +26,6 @@ import type { LunaNodeAnswer, LunaNodeClient, LunaNodeParams } from './client.js
  */
 
 export const LUNANODE_STYLE = 'lunanode';
-export const LUNANODE_STYLE_NAMES: Readonly<Record<string, string>> = { [LUNANODE_STYLE]: 'the LunaNode API (lunanode)' };
 
 const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'create_vm_from_image',

@@ -39,7 +39,7 @@ export interface WakameBackendOptions {
 export type WakameImage = Image & { status: NonNullable<Image['status']>; owner: string | undefined };
 
 export const WAKAME_STYLE = 'wakame-dcmgr-12.03';
-export const WAKAME_STYLE_NAMES: Readonly<Record<string, string>> = { [WAKAME_STYLE]: 'the Wakame-VDC dcmgr API 12.03' };
+const WAKAME_STYLE_NAME = 'the Wakame-VDC dcmgr API 12.03';
 
 /** dcmgr requires both on create; these are what a VM gets when the caller names neither. */
 const DEFAULT_VCPUS = 1;
@@ -87,7 +87,7 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
   }
 
   unsupported(capability: Capability): OperationError {
-    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAMES[WAKAME_STYLE]}`, INSTEAD[capability]);
+    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAME}`, INSTEAD[capability]);
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
