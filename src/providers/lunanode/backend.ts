@@ -18,7 +18,9 @@ import type {
 import { OptionalOperations } from '../../vmm/optional-operations.js';
 import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
+import { list, number, object, optional, text } from './answer-fields.js';
 import type { LunaNodeAnswer, LunaNodeClient, LunaNodeParams } from './client.js';
+import { cheapestPlan, describePlan, planOf } from './plans.js';
 
 /**
  * LunaNode behind the neutral model. Regions are the hosts (a VM's `host` is its region); plans size
@@ -137,7 +139,7 @@ export class LunaNodeBackend extends OptionalOperations implements VmmBackend {
     const plans = list(await this.read('plan', 'list', {}, ctx), 'plans', 'plan/list').map(planOf);
     const plan = cheapestPlan(plans, image.region, spec.vcpus ?? 1, spec.ram_mb ?? 0);
     const answer = await this.write('vm', 'create', { hostname: spec.name, plan_id: plan.id, image_id: spec.image, region: image.region }, ctx);
-    return { vm_id: text(answer, 'vm_id', 'vm/create') as VmId, plan: `${plan.name} (${plan.vcpus} vCPU, ${plan.ramMb} MiB, $${plan.price.toFixed(2)}/month)` };
+    return { vm_id: text(answer, 'vm_id', 'vm/create') as VmId, plan: describePlan(plan) };
   }
 
   async updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
@@ -214,40 +216,6 @@ export class LunaNodeBackend extends OptionalOperations implements VmmBackend {
   }
 }
 
-interface Plan {
-  id: string;
-  name: string;
-  vcpus: number;
-  ramMb: number;
-  price: number;
-  /** Absent: every region. */
-  regions?: string[];
-}
-
-/** The cheapest plan with at least `vcpus` and `ramMb` that the image's region offers; LunaNode sizes VMs only by plan. */
-export function cheapestPlan(plans: readonly Plan[], region: string, vcpus: number, ramMb: number): Plan {
-  const offered = plans.filter((plan) => plan.regions === undefined || plan.regions.includes(region));
-  const fitting = offered.filter((plan) => plan.vcpus >= vcpus && plan.ramMb >= ramMb).sort((a, b) => a.price - b.price || a.ramMb - b.ramMb);
-  const [cheapest] = fitting;
-  if (cheapest !== undefined) return cheapest;
-  const largest = [...offered].sort((a, b) => b.ramMb - a.ramMb || b.vcpus - a.vcpus)[0];
-  throw new OperationError('invalid_input', `No LunaNode plan in ${region} has ${vcpus} vCPU and ${ramMb} MiB`, {
-    next: largest === undefined ? 'pick an image in another region' : `ask for at most ${largest.vcpus} vcpus and ${largest.ramMb} ram_mb (plan ${largest.name})`,
-  });
-}
-
-function planOf(row: LunaNodeAnswer): Plan {
-  const regions = row.regions;
-  return {
-    id: text(row, 'plan_id', 'plan/list'),
-    name: optional(row, 'name') ?? text(row, 'plan_id', 'plan/list'),
-    vcpus: number(row, 'vcpu') ?? 0,
-    ramMb: number(row, 'ram') ?? 0,
-    price: number(row, 'price') ?? Number.POSITIVE_INFINITY,
-    ...(Array.isArray(regions) ? { regions: regions.filter((region): region is string => typeof region === 'string') } : {}),
-  };
-}
-
 function summaryOf(row: LunaNodeAnswer, status: VmStatus): VmSummary {
   const region = optional(row, 'region');
   return {
@@ -299,48 +267,13 @@ function imageOf(row: LunaNodeAnswer): Image {
   };
 }
 
-/** region/list answers a map of id to name; a list of objects is read too. */
+/**
+ * region/list's `regions` is a map of region id to display name ({"toronto": "Toronto, Canada", ...}),
+ * as rickparrish/lndapi types it and shows in its answer sample (lndapi/Region/List.cs).
+ */
 function regionsOf(value: unknown): Array<{ id: string; name: string }> {
-  if (Array.isArray(value)) {
-    return value
-      .map((item) => object(item, 'region/list'))
-      .map((item) => ({ id: optional(item, 'region') ?? optional(item, 'id') ?? '', name: optional(item, 'name') ?? '' }))
-      .filter((item) => item.id !== '');
-  }
-  return Object.entries(object(value ?? {}, 'region/list')).map(([id, name]) => ({ id, name: typeof name === 'string' ? name : id }));
-}
-
-function object(value: unknown, what: string): LunaNodeAnswer {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LunaNodeAnswer;
-  throw new OperationError('protocol', `LunaNode answered ${what} with something other than an object`);
-}
-
-function list(answer: LunaNodeAnswer, field: string, what: string): LunaNodeAnswer[] {
-  const value = answer[field];
-  if (value === undefined || value === null) return [];
-  // Some LunaNode answers are maps keyed by id rather than lists.
-  const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : undefined;
-  if (items === undefined) throw new OperationError('protocol', `LunaNode answered ${what} with "${field}" that is not a list`);
-  return items.map((item) => object(item, `${what} (an entry of "${field}")`));
-}
-
-function text(row: LunaNodeAnswer, field: string, what: string): string {
-  const value = optional(row, field);
-  if (value !== undefined && value !== '') return value;
-  throw new OperationError('protocol', `LunaNode answered ${what} without "${field}"`);
-}
-
-function optional(row: LunaNodeAnswer, field: string): string | undefined {
-  const value = row[field];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
-}
-
-/** LunaNode sends numbers as strings. */
-function number(row: LunaNodeAnswer, field: string): number | undefined {
-  const value = optional(row, field);
-  if (value === undefined || value.trim() === '') return undefined;
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : undefined;
+  return Object.entries(object(value ?? {}, 'region/list regions')).map(([id, name]) => {
+    if (typeof name !== 'string') throw new OperationError('protocol', `LunaNode answered region/list with region ${id} named by something other than a string`);
+    return { id, name };
+  });
 }
