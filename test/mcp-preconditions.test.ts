@@ -1,5 +1,7 @@
 import { ElicitRequestSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DashboardData, DashboardTarget, DashboardVm } from '../src/apps/dashboard/schema.js';
+import { disabledReason, type ViewState } from '../src/apps/dashboard/view/state.js';
 import { CONFIRM_FIELD } from '../src/safety/confirm-elicitation.js';
 import { errorText, structured } from './mcp-harness.js';
 import { type ProvidersHarness, startProvidersHarness } from './providers-harness.js';
@@ -88,6 +90,26 @@ describe('stopped-VM preconditions per backend', () => {
     expect(h.sims.vdc.stats.requests.some((request) => request.method === 'DELETE')).toBe(false);
     expect(outcomesOf('nas')).toEqual(['delete_vm refused']);
     expect(outcomesOf('vdc')).toEqual(['delete_vm refused']);
+  });
+
+  it('enables the dashboard\'s Delete button on a running VM only where the target deletes running VMs', async () => {
+    h = await startProvidersHarness();
+    const data = structured<DashboardData>(await h.call('show_dashboard'));
+    const target = (name: string) => data.targets.find((each) => each.name === name) as DashboardTarget;
+    expect(data.targets.map((each) => [each.name, each.stopped_only])).toEqual([
+      ['nas', ['delete_vm']],
+      ['luna', []],
+      ['vdc', ['delete_vm']],
+    ]);
+    const view: ViewState = { data, filter: '', sort: { key: 'name', descending: false }, busy: new Map(), polling: false };
+    const reasonFor = (name: string, vm: string) => {
+      const row = target(name).vms.find((each) => each.name === vm) as DashboardVm;
+      expect(row.status).toBe('running');
+      return disabledReason(target(name), row, 'delete_vm', view);
+    };
+    expect(reasonFor('luna', 'web-1')).toBeUndefined();
+    expect(reasonFor('nas', 'web-01')).toBe('Not while the VM is running.');
+    expect(reasonFor('vdc', 'web-1')).toBe('Not while the VM is running.');
   });
 
   it("answers vcpus on a running VM with what each system allows, not a stop it would not need", async () => {

@@ -103,6 +103,11 @@ export class Vmm {
     if (!(await this.capabilities(ctx)).has(capability)) throw this.backend.unsupported(capability);
   }
 
+  /** Whether this target's backend makes `change` only on a stopped VM. */
+  needsStopped(change: StoppedChange): boolean {
+    return (this.backend.mustBeStoppedTo ?? STOPPED_FOR_EVERY_CHANGE).has(change);
+  }
+
   /** Why `change` cannot happen to `vm` in its present status on this target (its backend's rule), or undefined when it can. */
   unmetPrecondition(change: StoppedChange, vm: { name: string; status?: string }): OperationError | undefined {
     return unlessStopped(vm, change, this.backend.mustBeStoppedTo ?? STOPPED_FOR_EVERY_CHANGE);
