@@ -18,6 +18,7 @@ import type {
   VmId,
   VmSummary,
 } from './model.js';
+import type { StoppedChange } from './preconditions.js';
 
 /** Every backend call can be cancelled; a cancelled MCP request aborts its HTTP calls. */
 export interface CallContext {
@@ -95,6 +96,12 @@ export interface VmmBackend {
    * `style` and `capabilities` are exact. Backends that know them from construction may omit it.
    */
   prepare?(ctx?: CallContext): Promise<void>;
+  /**
+   * The changes this system makes only on a stopped VM; the tool layer refuses them on a running VM
+   * before anyone is asked to confirm. Absent: every one (STOPPED_FOR_EVERY_CHANGE), the safe reading
+   * for a system that does not say.
+   */
+  readonly mustBeStoppedTo?: ReadonlySet<StoppedChange>;
   /** What deleting an image does on this system, for the confirmation preview, when it is not a permanent removal. */
   readonly imageDeletion?: string;
   /** What a missing capability means on this system and what to do instead. */

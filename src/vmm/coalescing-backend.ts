@@ -19,6 +19,7 @@ import type {
   VmId,
   VmSummary,
 } from './model.js';
+import type { StoppedChange } from './preconditions.js';
 import { SingleFlight } from './single-flight.js';
 
 /**
@@ -43,6 +44,10 @@ export class CoalescingBackend implements VmmBackend {
 
   get offers(): ReadonlySet<Capability> | undefined {
     return this.inner.offers;
+  }
+
+  get mustBeStoppedTo(): ReadonlySet<StoppedChange> | undefined {
+    return this.inner.mustBeStoppedTo;
   }
 
   get imageDeletion(): string | undefined {

@@ -22,7 +22,7 @@ import type {
   VmSummary,
 } from './model.js';
 import { explainPowerOnFailure } from './power.js';
-import { CHANGES_NEEDING_STOP, unlessStopped } from './preconditions.js';
+import { STOPPED_FOR_EVERY_CHANGE, type StoppedChange, unlessStopped } from './preconditions.js';
 import {
   type CreateImageSpec,
   type CreateVmFromImageSpec,
@@ -102,6 +102,16 @@ export class Vmm {
   /** Throws the explanation of a missing capability (which style, what to do instead). */
   async requireCapability(capability: Capability, ctx?: CallContext): Promise<void> {
     if (!(await this.capabilities(ctx)).has(capability)) throw this.backend.unsupported(capability);
+  }
+
+  /** Whether this target's backend makes `change` only on a stopped VM. */
+  needsStopped(change: StoppedChange): boolean {
+    return (this.backend.mustBeStoppedTo ?? STOPPED_FOR_EVERY_CHANGE).has(change);
+  }
+
+  /** Why `change` cannot happen to `vm` in its present status on this target (its backend's rule), or undefined when it can. */
+  unmetPrecondition(change: StoppedChange, vm: { name: string; status?: string }): OperationError | undefined {
+    return unlessStopped(vm, change, this.backend.mustBeStoppedTo ?? STOPPED_FOR_EVERY_CHANGE);
   }
 
   /** `ref` is an id or exact name, or a VM the caller has just read (the tool layer reads it for the guard). */
@@ -201,7 +211,7 @@ export class Vmm {
   async updateVm(ref: string | Vm, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
     checkChanges(changes);
     const vm = await this.resolveVm(ref, ctx);
-    const unmet = changes.vcpus === undefined && changes.ram_mb === undefined ? undefined : unlessStopped(vm, CHANGES_NEEDING_STOP.resize);
+    const unmet = changes.vcpus === undefined && changes.ram_mb === undefined ? undefined : this.unmetPrecondition('resize', vm);
     if (unmet !== undefined) throw unmet;
     if (changes.new_name !== undefined && changes.new_name !== vm.name) {
       const newName = changes.new_name;
@@ -222,7 +232,7 @@ export class Vmm {
 
   async deleteVm(ref: string | Vm, ctx?: CallContext): Promise<{ deleted: VmSummary }> {
     const vm = await this.resolveVm(ref, ctx);
-    const unmet = unlessStopped(vm, CHANGES_NEEDING_STOP.delete);
+    const unmet = this.unmetPrecondition('delete', vm);
     if (unmet !== undefined) throw unmet;
     try {
       await this.backend.deleteVm(vm.id, ctx);

@@ -1,26 +1,23 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, QueuedCopy, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, QueuedCopy, StartedImage, VmmBackend } from '../../vmm/backend.js';
 import type {
-  Host,
   HostId,
   Image,
   ImageChanges,
   ImageFilter,
   ImageId,
   ImageStatus,
-  Network,
   NetworkId,
   NewImage,
   NewVmFromImage,
-  Storage,
-  Task,
-  TaskId,
   Vm,
   VmChanges,
   VmId,
   VmSummary,
 } from '../../vmm/model.js';
 import { matchesImageFilter } from '../../vmm/listing.js';
+import { OptionalOperations } from '../../vmm/optional-operations.js';
+import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
 import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
@@ -45,7 +42,7 @@ export interface WakameBackendOptions {
 export type WakameImage = Image & { status: NonNullable<Image['status']>; owner: string | undefined };
 
 export const WAKAME_STYLE = 'wakame-dcmgr-12.03';
-export const WAKAME_STYLE_NAMES: Readonly<Record<string, string>> = { [WAKAME_STYLE]: 'the Wakame-VDC dcmgr API 12.03' };
+const WAKAME_STYLE_NAME = 'the Wakame-VDC dcmgr API 12.03';
 
 /** dcmgr requires both on create; these are what a VM gets when the caller names neither. */
 const DEFAULT_VCPUS = 1;
@@ -63,15 +60,21 @@ const INSTEAD: Partial<Record<Capability, string>> = {
   tasks: 'follow images with list_images (their status) and VMs with get_vm',
 };
 
-export class WakameBackend implements VmmBackend {
+export class WakameBackend extends OptionalOperations implements VmmBackend {
   readonly style = WAKAME_STYLE;
   readonly imageDeletion =
     'a soft delete: dcmgr keeps the record with state deleted, and the image leaves list_images; no VM can be made from it afterwards, and this server cannot undo it.';
   readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * dcmgr would terminate a running instance, but this server keeps asking for a stop first, as on DSM;
+   * cores and memory are never changed here (updateVm says so in any state), so no stop is asked for that.
+   */
+  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set<StoppedChange>(['delete']);
   private readonly client: DcmgrClient;
   private readonly hypervisor: string | undefined;
 
   constructor(client: DcmgrClient, options: WakameBackendOptions = {}) {
+    super();
     this.client = client;
     this.hypervisor = options.hypervisor;
     const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image']);
@@ -87,7 +90,7 @@ export class WakameBackend implements VmmBackend {
   }
 
   unsupported(capability: Capability): OperationError {
-    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAMES[WAKAME_STYLE]}`, INSTEAD[capability]);
+    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAME}`, INSTEAD[capability]);
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -118,16 +121,12 @@ export class WakameBackend implements VmmBackend {
     await this.checked('power_off', id, ctx, (instance) => this.client.powerAction(instance.id, 'poweroff', { force: true }, ctx?.signal));
   }
 
-  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+  override async reboot(id: VmId, ctx?: CallContext): Promise<void> {
     await this.checked('reboot', id, ctx, (instance) => this.client.powerAction(instance.id, 'reboot', {}, ctx?.signal));
   }
 
-  createVm(): Promise<StartedTask> {
-    return Promise.reject(this.unsupported('create_vm'));
-  }
-
   /** POST /instances; the instance then boots by itself (scheduling -> pending -> initializing -> running). */
-  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+  override async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
     if (this.client.account === undefined || this.hypervisor === undefined) throw this.cannotCreate();
     const created = await this.client.createInstance(
       {
@@ -186,7 +185,7 @@ export class WakameBackend implements VmmBackend {
     return { image_id: backup.image_id as ImageId };
   }
 
-  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+  override async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     const image = await this.ownImage(id, 'change', ctx);
     await this.client.updateImage(image.id, { display_name: changes.new_name, description: changes.description }, ctx?.signal);
   }
@@ -196,7 +195,7 @@ export class WakameBackend implements VmmBackend {
    * configured as `destination`, which registers the copy as a new image (its own id, pending until
    * the file arrived) in its dcmgr. This dcmgr gets no new record, so the receipt is the job.
    */
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<QueuedCopy> {
+  override async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<QueuedCopy> {
     const image = await this.getImage(id, ctx);
     if (image.status !== 'available') {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is ${image.status}: only an available image can be copied`, {
@@ -214,30 +213,6 @@ export class WakameBackend implements VmmBackend {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is already deleted`, { next: 'nothing to do' });
     }
     await this.client.deleteImage(image.id, ctx?.signal);
-  }
-
-  listHosts(): Promise<Host[]> {
-    return Promise.reject(this.unsupported('hosts'));
-  }
-
-  listStorages(): Promise<Storage[]> {
-    return Promise.reject(this.unsupported('storages'));
-  }
-
-  listNetworks(): Promise<Network[]> {
-    return Promise.reject(this.unsupported('networks'));
-  }
-
-  listTasks(): Promise<TaskId[]> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  getTask(): Promise<Task> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  clearTask(): Promise<void> {
-    return Promise.reject(this.unsupported('tasks'));
   }
 
   async close(): Promise<void> {
