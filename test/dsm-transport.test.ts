@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { DsmTransport, WireFailure } from '../src/providers/synology/dsm/transport.js';
+import { WireFailure } from '../src/http/failure.js';
+import { DsmTransport } from '../src/providers/synology/dsm/transport.js';
 import { OperationError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import { client, GUEST, guestId, onCleanup, requestsTo, simulator } from './dsm-helpers.js';

@@ -1,7 +1,9 @@
 import { OperationError } from '../../../errors.js';
 import { cancelled, READ_BEFORE_RETRY } from './abort.js';
-import { tlsError } from './tls.js';
-import type { WireFailure } from './transport.js';
+import type { WireFailure } from '../../../http/failure.js';
+import { tlsError, type TlsWording } from '../../../http/tls-errors.js';
+
+const DSM_TLS: TlsWording = { server: 'DSM', fingerprintSource: 'in DSM', httpsPort: 'the HTTPS port of DSM (usually 5001)' };
 
 /**
  * Turns a failed exchange into the error a user reads. The one rule that matters: a write that may
@@ -15,7 +17,7 @@ export function failureError(failure: WireFailure, context: { write: boolean; wh
   const common = { cause: failure, outcomeUnknown: unknown };
   switch (failure.reason) {
     case 'tls':
-      return tlsError(failure.cause, origin);
+      return tlsError(failure.cause, origin, DSM_TLS);
     case 'cancelled':
       return cancelled(what, unknown);
     case 'timeout':

@@ -1,10 +1,18 @@
 import { OperationError } from '../../../errors.js';
-import type { DcmgrWireFailure } from './transport.js';
+import type { WireFailure } from '../../../http/failure.js';
+import { tlsError, type TlsWording } from '../../../http/tls-errors.js';
 
 /**
  * Turns a failed exchange into the error a user reads. A write that may have reached dcmgr is never
  * reported as simply failed: it may have happened, so the user is told to read the state first.
  */
+
+/** Stock dcmgr speaks plain http; an https url reaches the TLS proxy a site puts in front of it. */
+const DCMGR_TLS: TlsWording = {
+  server: 'dcmgr',
+  fingerprintSource: "on dcmgr's TLS proxy",
+  httpsPort: "the HTTPS port of dcmgr's TLS proxy",
+};
 
 export const READ_BEFORE_RETRY = 'Read the current state (get_vm or list_images) before trying again.';
 
@@ -16,7 +24,7 @@ export function cancelled(what: string, outcomeUnknown = false): OperationError 
   });
 }
 
-export function failureError(failure: DcmgrWireFailure, context: { write: boolean; what: string; origin: string }): OperationError {
+export function failureError(failure: WireFailure, context: { write: boolean; what: string; origin: string }): OperationError {
   const { write, what, origin } = context;
   const unknown = write && failure.maybeDelivered;
   const maybe = unknown ? ' The change may or may not have happened.' : '';
@@ -25,10 +33,7 @@ export function failureError(failure: DcmgrWireFailure, context: { write: boolea
     case 'cancelled':
       return cancelled(what, unknown);
     case 'tls':
-      return new OperationError('tls', `The TLS connection to dcmgr at ${origin} failed (${failure.message}). Nothing was sent.`, {
-        cause: failure,
-        next: 'Set the target\'s ca_file to the CA that signed the certificate (or, as a last resort, insecure_tls), and check that the url names the https port.',
-      });
+      return tlsError(failure.cause, origin, DCMGR_TLS);
     case 'timeout':
       return new OperationError('timeout', `${what} failed: ${failure.message} from dcmgr at ${origin}.${maybe}`, {
         ...common,
