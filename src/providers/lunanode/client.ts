@@ -1,6 +1,7 @@
 import { delayOrAbort } from '../../abort.js';
 import { OperationError } from '../../errors.js';
 import { WireFailure } from '../../http/failure.js';
+import { cancelledError, type CancelWording } from '../../http/failure-errors.js';
 import { HttpPool } from '../../http/pool.js';
 import type { Logger } from '../../log.js';
 import { forgetSecret, registerSecret } from '../../safety/redact.js';
@@ -16,6 +17,8 @@ import { endpointOf, partialKeyOf, signRequest } from './signature.js';
  */
 
 export const LUNANODE_URL = 'https://dynamic.lunanode.com';
+
+const LUNANODE_CANCEL: CancelWording = { server: 'LunaNode', readBeforeRetry: READ_BEFORE_RETRY };
 
 export interface LunaNodeClientOptions {
   /** API base; LUNANODE_URL unless a simulator stands in. */
@@ -65,7 +68,7 @@ export class LunaNodeClient {
       } catch (error) {
         if (!(error instanceof Retryable) || attempt >= retries) throw error instanceof Retryable ? error.failure : error;
         this.options.logger?.debug(`LunaNode ${endpoint} failed (${error.failure.message}); retrying in ${pause} ms`);
-        await delayOrAbort(pause, options.signal, () => new OperationError('cancelled', `${endpoint} was cancelled.`));
+        await delayOrAbort(pause, options.signal, () => cancelledError(endpoint, false, LUNANODE_CANCEL));
         pause *= 2;
       }
     }
@@ -110,7 +113,7 @@ export class LunaNodeClient {
   private wireError(endpoint: string, failure: WireFailure, write: boolean): OperationError | Retryable {
     switch (failure.reason) {
       case 'cancelled':
-        return cancelledError(endpoint, write && failure.maybeDelivered);
+        return cancelledError(endpoint, write && failure.maybeDelivered, LUNANODE_CANCEL);
       case 'tls':
         return new OperationError('tls', `The TLS connection to LunaNode at ${this.origin} failed (${failure.message}). Nothing was sent.`, {
           cause: failure,
@@ -164,12 +167,4 @@ class Retryable extends Error {
   constructor(readonly failure: OperationError) {
     super(failure.message);
   }
-}
-
-function cancelledError(endpoint: string, write: boolean): OperationError {
-  if (!write) return new OperationError('cancelled', `${endpoint} was cancelled.`);
-  return new OperationError('cancelled', `${endpoint} was cancelled while LunaNode was handling it: the change may or may not have happened.`, {
-    outcomeUnknown: true,
-    next: READ_BEFORE_RETRY,
-  });
 }
