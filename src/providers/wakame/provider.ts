@@ -1,9 +1,10 @@
 import { ConfigError } from '../../config-error.js';
 import type { LoadedSettings } from '../../config.js';
 import type { TlsSettings } from '../../http/tls.js';
-import { isLoopback, readText } from '../../secret-sources.js';
+import { isLoopback } from '../../secret-sources.js';
 import { boolean, dsmUrl, fingerprint, text } from '../../setting-fields.js';
 import type { ProviderDefinition, TargetSetup } from '../provider.js';
+import { tlsSettingsOf } from '../tls-settings.js';
 import { WAKAME_STYLE_NAMES, WakameBackend } from './backend.js';
 import { DcmgrClient } from './dcmgr/client.js';
 
@@ -128,15 +129,6 @@ function checked(entry: WakameTargetEntry, setup: TargetSetup, names: { account:
     throw new ConfigError(`${names.account} must be a Wakame-VDC account id: a- and 8 lowercase letters or digits (got ${JSON.stringify(account)})`);
   }
   if (admin) setup.warn(`target ${setup.name} uses dcmgr's admin view (no account header): its tools see and change every account's instances and images`);
-  const tls: TlsSettings = {};
-  if (entry.ca_file !== undefined) {
-    const label = setup.label('ca_file');
-    const ca = readText(entry.ca_file, label);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${label}: ${entry.ca_file} is not a PEM certificate (no BEGIN CERTIFICATE line)`);
-    tls.ca = ca;
-  }
-  if (entry.tls_fingerprint !== undefined) tls.fingerprint = entry.tls_fingerprint;
-  if (entry.insecure_tls === true) tls.insecure = true;
   if (new URL(entry.url).protocol === 'http:' && !isLoopback(entry.url)) {
     setup.warn(`target ${setup.name} uses plain http (${entry.url}): the account id crosses the network unencrypted, and dcmgr trusts whoever sends it`);
   }
@@ -146,6 +138,6 @@ function checked(entry: WakameTargetEntry, setup: TargetSetup, names: { account:
     admin,
     ...(entry.hypervisor === undefined ? {} : { hypervisor: entry.hypervisor }),
     timeoutMs: setup.timeoutMs,
-    tls,
+    tls: tlsSettingsOf(entry, setup.label('ca_file')),
   };
 }
