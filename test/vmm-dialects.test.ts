@@ -82,6 +82,23 @@ describe('the internal guest family: DSM 7 dialect or the seeds CamelCase one', 
     expect(guestCalls(dsm7.sim)).toEqual(['get']);
   });
 
+  it('can reboot only in DSM 7 dialect, said once the dialect is settled and not before', async () => {
+    const seeds = await target({ style: 'compact' });
+    const dsm7 = await target({ style: 'internal' });
+    const official = await target({});
+    for (const { backend } of [seeds, dsm7, official]) expect(backend.capabilities.has('reboot')).toBe(false);
+    await Promise.all([seeds, dsm7, official].map(({ backend }) => backend.prepare?.()));
+    expect([seeds, dsm7, official].map(({ backend }) => backend.capabilities.has('reboot'))).toEqual([false, true, false]);
+    expect([seeds, dsm7, official].map(({ backend }) => backend.offers?.has('reboot'))).toEqual([false, true, false]);
+    const web = dsm7.sim.state.vmNamed('web-01')!;
+    await dsm7.backend.reboot(web.id as VmId);
+    expect(dsm7.sim.stats.requests.find((request) => request.method === 'pwr_ctl')?.params).toMatchObject({ guest_id: web.id, action: 'reboot' });
+    expect(web.status).toBe('booting');
+    const refused = await seeds.backend.reboot(seeds.sim.state.vmNamed('web-01')!.id as VmId).then(() => undefined, (error: unknown) => error);
+    expect(String(refused)).toContain('offers no rebooting virtual machines');
+    expect(guestCalls(seeds.sim)).toEqual(['get']);
+  });
+
   it('remembers the dialect per target: two targets of different kinds each keep their own', async () => {
     const seeds = await target({ style: 'compact' });
     const dsm7 = await target({ style: 'internal' });
