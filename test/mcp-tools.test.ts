@@ -250,13 +250,20 @@ describe('read tools', () => {
     if (internal()) {
       expect(errorText(await h.call('list_images'))).toContain('does not offer SYNO.Virtualization.Image');
     } else {
-      const images = structured<{ images: Array<{ name: string; type: string; storages: Array<{ name: string }> }>; total: number }>(await h.call('list_images'));
+      const images = structured<{ images: Array<{ name: string; type: string; size_gb?: number }>; total: number }>(await h.call('list_images'));
       expect(images.images.map((image) => `${image.name}:${image.type}`)).toEqual([
         'ubuntu-24.04-cloud:disk',
         'debian-12-cloud:disk',
         'ubuntu-24.04-live.iso:iso',
       ]);
       expect(images.total).toBe(3);
+      // The compact list and a DSM 7 box's internal one carry sizes; a DSM 6 box has only the guide's list, which has none.
+      const sized = setup.simulator.dsmVersion !== 6;
+      for (const image of images.images) {
+        const simulated = [...h.sim.state.images.values()].find((item) => item.name === image.name);
+        if (sized) expect(image.size_gb, image.name).toBeCloseTo((simulated?.size_mb ?? -1) / 1024, 2);
+        else expect(image.size_gb, image.name).toBeUndefined();
+      }
     }
     const hosts = structured<{ hosts: Array<{ name: string; ram_mb?: { free: number; total: number }; cpu_threads?: { free: number; total: number } }> }>(
       await h.call('list_hosts'),
@@ -581,6 +588,38 @@ describe('backend requests per call', () => {
     } else {
       expect(sent.slice(0, firstChange).filter((request) => request === 'list')).toHaveLength(1);
     }
+  });
+});
+
+describe.runIf(each.style === 'dsm-official')('image sizes on the official API', () => {
+  it('joins the internal image list by image_id where discovery lists it, with one request beside the guide list, none where it does not', async () => {
+    const h = await open();
+    structured(await h.call('list_targets'));
+    const before = h.sim.stats.requests.length;
+    const images = structured<{ images: Array<{ id: string; size_gb?: number }> }>(await h.call('list_images'));
+    const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api} ${request.method}`);
+    if (setup.simulator.dsmVersion === 6) {
+      expect(sent).toEqual(['SYNO.Virtualization.API.Guest.Image list']);
+      expect(images.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
+      return;
+    }
+    expect(sent.sort()).toEqual(['SYNO.Virtualization.API.Guest.Image list', 'SYNO.Virtualization.Image list']);
+    expect(images.images.map((image) => [image.id, image.size_gb])).toEqual(
+      [...h.sim.state.images.values()].map((image) => [image.id, Math.round((image.size_mb / 1024) * 100) / 100]),
+    );
+  });
+
+  it.skipIf(each.simulator.dsmVersion === 6)('still lists the images, without sizes, when the internal list fails, and logs why', async () => {
+    const h = await open();
+    structured(await h.call('list_targets'));
+    // Every attempt of the read (the first and its two retries) answers HTTP 500.
+    h.sim.faults.failNext(3, { kind: 'http500', match: { api: 'SYNO.Virtualization.Image' } });
+    const failed = structured<{ images: Array<{ name: string; size_gb?: number }>; total: number }>(await h.call('list_images'));
+    expect(failed.total).toBe(3);
+    expect(failed.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
+    expect(h.logLines.filter((line) => line.includes('SYNO.Virtualization.Image list failed, so images are listed without their sizes'))).not.toEqual([]);
+    const again = structured<{ images: Array<{ size_gb?: number }> }>(await h.call('list_images'));
+    expect(again.images.every((image) => typeof image.size_gb === 'number')).toBe(true);
   });
 });
 

@@ -3,6 +3,8 @@ import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { createDsmBackend } from '../src/providers/synology/backend.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import type { VmmBackend } from '../src/vmm/backend.js';
+import { createLogger } from '../src/log.js';
+import { INTERNAL_IMAGE_API, InternalImageSizes } from '../src/providers/synology/image-sizes.js';
 import type { VmId } from '../src/vmm/model.js';
 
 /**
@@ -97,6 +99,22 @@ describe('the internal guest family: DSM 7 dialect or the seeds CamelCase one', 
     const refused = await seeds.backend.reboot(seeds.sim.state.vmNamed('web-01')!.id as VmId).then(() => undefined, (error: unknown) => error);
     expect(String(refused)).toContain('offers no rebooting virtual machines');
     expect(guestCalls(seeds.sim)).toEqual(['get']);
+  });
+
+  it('reads image sizes for the official family in the dialect the box speaks: lowercase on DSM 7, CamelCase after one 103', async () => {
+    for (const [style, methods] of [['official', ['list', 'list']], ['compact', ['list', 'List', 'List']]] as const) {
+      const sim = await startSimulator({ style });
+      const client = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password });
+      opened.push({ sim, backend: { close: () => client.close() } as VmmBackend });
+      const lines: string[] = [];
+      const logger = createLogger('debug', (line) => lines.push(line));
+      const sizes = new InternalImageSizes((method, params, ctx) => client.call(INTERNAL_IMAGE_API, method, params, { kind: 'read', signal: ctx?.signal }), logger);
+      const expected = [...sim.state.images.values()].map((image) => [image.id, image.size_mb]);
+      expect([...(await sizes.byId(undefined))]).toEqual(expected);
+      expect([...(await sizes.byId(undefined))]).toEqual(expected);
+      expect(sim.stats.requests.filter((request) => request.api === INTERNAL_IMAGE_API).map((request) => request.method), style).toEqual(methods);
+      expect(lines).toEqual([]);
+    }
   });
 
   it('remembers the dialect per target: two targets of different kinds each keep their own', async () => {

@@ -1,4 +1,5 @@
 import { OperationError } from '../../errors.js';
+import { type Logger, silentLogger } from '../../log.js';
 import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, compactCapabilities } from './compact.js';
 import { INTERNAL_APIS, InternalDsmBackend } from './internal.js';
@@ -30,8 +31,8 @@ import type {
  * A DSM backend that learns on first use which API family the box speaks (SYNO.API.Info discovery)
  * and then delegates to it. One object whatever the style, so callers can hold it before login.
  */
-export function createDsmBackend(client: DsmCaller): VmmBackend {
-  return new DiscoveringDsmBackend(client);
+export function createDsmBackend(client: DsmCaller, logger: Logger = silentLogger): VmmBackend {
+  return new DiscoveringDsmBackend(client, logger);
 }
 
 const NO_CAPABILITIES: ReadonlySet<Capability> = new Set();
@@ -53,7 +54,10 @@ class DiscoveringDsmBackend implements VmmBackend {
   /** `offers` for the capabilities it was built from, which change once (when a dialect is settled). */
   private offered: { from: ReadonlySet<Capability>; offers: ReadonlySet<Capability> } | undefined;
 
-  constructor(client: DsmCaller) {
+  constructor(
+    client: DsmCaller,
+    private readonly logger: Logger,
+  ) {
     this.client = client;
   }
 
@@ -178,7 +182,7 @@ class DiscoveringDsmBackend implements VmmBackend {
 
   private async discover(): Promise<VmmBackend> {
     const apis = new Set((await this.client.discover()).keys());
-    if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis);
+    if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis, this.logger);
     // A DSM 7 box lists both families; the official one is the documented contract, so it wins.
     if (apis.has(COMPACT_APIS.guest)) return new InternalDsmBackend(this.client, apis);
     throw new OperationError(
