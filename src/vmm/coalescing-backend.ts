@@ -1,10 +1,11 @@
 import type { OperationError } from '../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from './backend.js';
+import type { CallContext, Capability, CreatedVm, QueuedCopy, StartedImage, StartedTask, VmmBackend } from './backend.js';
 import type {
   Host,
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   Network,
   NewImage,
@@ -67,8 +68,9 @@ export class CoalescingBackend implements VmmBackend {
     if (byName === undefined) return Promise.resolve(undefined);
     return this.read(`vm-named:${name}`, `reading VM "${name}"`, ctx, (signal) => byName(name, { signal }));
   }
-  listImages(ctx?: CallContext): Promise<Image[]> {
-    return this.read('images', 'listing images', ctx, (signal) => this.inner.listImages({ signal }));
+  listImages(ctx?: CallContext, filter: ImageFilter = {}): Promise<Image[]> {
+    const key = `images:${filter.status ?? ''}:${filter.region ?? ''}`;
+    return this.read(key, 'listing images', ctx, (signal) => this.inner.listImages({ signal }, filter));
   }
   listHosts(ctx?: CallContext): Promise<Host[]> {
     return this.read('hosts', 'listing hosts', ctx, (signal) => this.inner.listHosts({ signal }));
@@ -119,7 +121,7 @@ export class CoalescingBackend implements VmmBackend {
   updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.updateImage(id, changes, ctx));
   }
-  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage | QueuedCopy> {
     return this.write(() => this.inner.copyImage(id, destination, ctx));
   }
   deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {

@@ -1,11 +1,12 @@
 import { OperationError, isOperationError, reasonOf } from '../errors.js';
-import type { CallContext, Capability, VmmBackend } from './backend.js';
+import type { CallContext, Capability, QueuedCopy, StartedImage, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
-import { type Page, type PageRequest, checkPage, nameMatcher, paginate, prefixMatcher } from './listing.js';
+import { type Page, type PageRequest, checkPage, matchesImageFilter, nameMatcher, paginate, prefixMatcher } from './listing.js';
 import type {
   Host,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   Network,
   NewImage,
@@ -249,9 +250,21 @@ export class Vmm {
     return createInOneStep(this, spec, options.wait, ctx);
   }
 
-  async listImages(page: PageRequest, ctx?: CallContext): Promise<Page<Image>> {
+  /**
+   * One page of the images the filter selects (without a status: all but the deleted ones), counted
+   * after filtering. The backend narrows its request where its API can; the filter is applied here
+   * again, so the page and total are right either way.
+   */
+  async listImages(page: PageRequest, ctx?: CallContext, filter: ImageFilter = {}): Promise<Page<Image>> {
     checkPage(page);
-    return paginate(await this.backend.listImages(ctx), page);
+    if (filter.region !== undefined) await this.requireCapability('regions', ctx);
+    const images = await this.backend.listImages(ctx, filter);
+    if (filter.status !== undefined && images.some((image) => image.status === undefined)) {
+      throw new OperationError('unsupported', `This target's images carry no status (${this.backend.style} reports none), so they cannot be filtered by status`, {
+        next: 'omit status; an image being made there shows as a task (list_tasks)',
+      });
+    }
+    return paginate(images.filter((image) => matchesImageFilter(image, filter)), page);
   }
 
   /**
@@ -306,12 +319,14 @@ export class Vmm {
     return (await this.backend.listImages(ctx)).find((each) => each.id === image.id) ?? { ...image, ...(changes.new_name === undefined ? {} : { name: changes.new_name }) };
   }
 
-  /** Starts a copy of an image to `destination` (a region, for one); the copy is followed like a new image. */
-  async copyImage(ref: string, destination: string, ctx?: CallContext): Promise<{ source: Image; image_id: ImageId }> {
+  /**
+   * Starts a copy of an image to `destination` (a region, for one). A copy made here is followed like a
+   * new image; one made elsewhere (a Wakame-VDC destination) comes back as the job making it.
+   */
+  async copyImage(ref: string, destination: string, ctx?: CallContext): Promise<{ source: Image } & (StartedImage | QueuedCopy)> {
     await this.requireCapability('copy_image', ctx);
     const image = await this.resolveImage(ref, ctx);
-    const copy = await this.backend.copyImage(image.id, destination, ctx);
-    return { source: image, image_id: copy.image_id };
+    return { source: image, ...(await this.backend.copyImage(image.id, destination, ctx)) };
   }
 
   /** Polls an image until its status is no longer pending (available, failed or deleted), with progress. */

@@ -5,6 +5,7 @@ import type {
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   ImageStatus,
   Network,
@@ -38,6 +39,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'update_image',
   'copy_image',
   'hosts',
+  'regions',
 ]);
 
 const INSTEAD: Partial<Record<Capability, string>> = {
@@ -154,8 +156,10 @@ export class LunaNodeBackend implements VmmBackend {
     await this.write('vm', 'delete', { vm_id: id }, ctx);
   }
 
-  async listImages(ctx?: CallContext): Promise<Image[]> {
-    return list(await this.read('image', 'list', {}, ctx), 'images', 'image/list').map(imageOf);
+  /** `image/list` narrows to one region itself; LunaNode deletes images outright, so none is ever deleted. */
+  async listImages(ctx?: CallContext, filter: ImageFilter = {}): Promise<Image[]> {
+    const params = filter.region === undefined ? {} : { region: filter.region };
+    return list(await this.read('image', 'list', params, ctx), 'images', 'image/list').map(imageOf);
   }
 
   async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedImage> {

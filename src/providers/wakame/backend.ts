@@ -1,11 +1,13 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, QueuedCopy, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import type {
   Host,
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
+  ImageStatus,
   Network,
   NetworkId,
   NewImage,
@@ -18,6 +20,7 @@ import type {
   VmId,
   VmSummary,
 } from '../../vmm/model.js';
+import { matchesImageFilter } from '../../vmm/listing.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
 import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
@@ -158,13 +161,15 @@ export class WakameBackend implements VmmBackend {
   }
 
   /**
-   * The account's images and the public ones. Soft-deleted images are left out: dcmgr keeps their
-   * records (state deleted) but nothing can be done with them; getImage still shows one by id.
+   * The account's images and the public ones. Soft-deleted images only when the filter asks for them:
+   * dcmgr keeps their records (state deleted) but nothing can be done with them.
    */
-  async listImages(ctx?: CallContext): Promise<WakameImage[]> {
+  async listImages(ctx?: CallContext, filter: ImageFilter = {}): Promise<WakameImage[]> {
     // is_public ORs the public images into an account's own; for an admin it would narrow the view to them.
-    const images = await this.client.listImages({ is_public: this.client.account !== undefined }, ctx?.signal);
-    return images.map(imageFromWire).filter((image) => image.status !== 'deleted');
+    const state = dcmgrStateFor(filter.status);
+    const images = await this.client.listImages({ is_public: this.client.account !== undefined, state }, ctx?.signal);
+    // Filtered again: `alive` keeps a record whose state is deleted while deleted_at is unset.
+    return images.map(imageFromWire).filter((image) => matchesImageFilter(image, filter));
   }
 
   async getImage(id: ImageId, ctx?: CallContext): Promise<WakameImage> {
@@ -187,18 +192,19 @@ export class WakameBackend implements VmmBackend {
   }
 
   /**
-   * `copy_to` queues a dcmgr job that copies the image's file to `destination` (a backup storage); no
-   * new image record appears in this dcmgr, so the receipt names the source image.
+   * `copy_to` queues a dcmgr job: this site's backup storage agent sends the image's file to the site
+   * configured as `destination`, which registers the copy as a new image (its own id, pending until
+   * the file arrived) in its dcmgr. This dcmgr gets no new record, so the receipt is the job.
    */
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<QueuedCopy> {
     const image = await this.getImage(id, ctx);
     if (image.status !== 'available') {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is ${image.status}: only an available image can be copied`, {
         next: image.status === 'pending' ? 'wait until it is available (list_images shows its status), then copy it' : 'pick an available image',
       });
     }
-    await this.client.copyImage(image.id, destination, ctx?.signal);
-    return { image_id: image.id };
+    const job = await this.client.copyImage(image.id, destination, ctx?.signal);
+    return { job_id: job.uuid };
   }
 
   /** A soft delete: dcmgr keeps the record as `deleted`. */
@@ -285,6 +291,14 @@ export class WakameBackend implements VmmBackend {
     });
   }
 
+}
+
+/**
+ * dcmgr's `state` filter for a neutral status: its own word where it has one (available, deleted),
+ * otherwise `alive` (not deleted), within which the caller picks pending or failed.
+ */
+function dcmgrStateFor(status: ImageStatus | undefined): 'available' | 'deleted' | 'alive' {
+  return status === 'available' || status === 'deleted' ? status : 'alive';
 }
 
 function refOf(instance: WireInstance): { id: string; name: string } {
