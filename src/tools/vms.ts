@@ -151,7 +151,7 @@ const reboot = defineTool({
   async run({ vm, wait, timeout_s }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Restarts VM ${target.name}; its guest OS goes down and comes back.`);
-    const outcome = await ctx.vmm.reboot(target.id, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
+    const outcome = await ctx.vmm.reboot(target, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
     return powerAnswer(outcome, { action: 'reboot', state: 'running', tool: 'reboot' }, { wait, timeout_s });
   },
 });

@@ -35,7 +35,7 @@ export const synology: ProviderDefinition<DsmConnection> = {
   secretsOf: (connection) => [connection.password, connection.otpSecret, connection.deviceId],
   connect(connection, logger) {
     const client = new DsmClient({ ...connection, logger });
-    return { backend: createDsmBackend(client), sessionLive: () => client.sessionLive };
+    return { backend: createDsmBackend(client, logger), sessionLive: () => client.sessionLive };
   },
   simulator: {
     async start({ host, port, loaded, logger }) {
