@@ -268,12 +268,8 @@ export class Vmm {
   async listImages(page: PageRequest, ctx?: CallContext, filter: ImageFilter = {}): Promise<Page<Image>> {
     checkPage(page);
     if (filter.region !== undefined) await this.requireCapability('regions', ctx);
+    if (filter.status !== undefined) await this.requireCapability('image_status', ctx);
     const images = await this.backend.listImages(ctx, filter);
-    if (filter.status !== undefined && images.some((image) => image.status === undefined)) {
-      throw new OperationError('unsupported', `This target's images carry no status (${this.backend.style} reports none), so they cannot be filtered by status`, {
-        next: 'omit status; an image being made there shows as a task (list_tasks)',
-      });
-    }
     return paginate(images.filter((image) => matchesImageFilter(image, filter)), page);
   }
 
