@@ -32,8 +32,9 @@ const CATALOG = {
 } as const;
 
 /**
- * Tools no DSM can do (LunaNode and Wakame-VDC can), and reboot, which only DSM 7's internal dialect
- * has: a server with only DSM targets does not list them before it asked the box what it speaks.
+ * Tools no DSM can do (LunaNode and Wakame-VDC can), and reboot, which only DSM 7 has (a DSM 6 box and
+ * the seeds' dialect have none): a server with only DSM targets does not list them before it asked the
+ * box what it speaks.
  */
 const NOT_ON_DSM = ['reboot', 'update_image', 'copy_image'];
 
@@ -58,14 +59,15 @@ interface Setup {
   /** The API style list_targets reports. */
   style: 'dsm-official' | 'dsm-internal' | 'dsm-compact';
   /**
-   * Only DSM 7's internal dialect restarts a guest (`pwr_ctl` `reboot`): once the box turned out to
-   * speak it, reboot joins tools/list (and the server says the list changed).
+   * Only DSM 7 restarts a guest (`SYNO.Virtualization.Guest.Action` `pwr_ctl` `reboot`), whether it
+   * speaks the internal family's DSM 7 dialect or the official family beside that API: once the box
+   * is known, reboot joins tools/list (and the server says the list changed).
    */
   reboots: boolean;
 }
 
 const SETUPS: Setup[] = [
-  { label: 'DSM 7, official API (default)', simulator: {}, style: 'dsm-official', reboots: false },
+  { label: 'DSM 7, official API (default)', simulator: {}, style: 'dsm-official', reboots: true },
   // The guide's guests carry no host fields; this box leaves them out, so hosts come from the storages.
   { label: 'DSM 6, official API, guests without host fields', simulator: { dsmVersion: 6, guestHostFields: false }, style: 'dsm-official', reboots: false },
   { label: 'DSM 7, internal guest API only', simulator: { style: 'internal' }, style: 'dsm-internal', reboots: true },
@@ -400,13 +402,18 @@ describe('write tools', () => {
       const before = h.sim.stats.requests.length;
       const requested = structured<{ status: string; vm: VmBriefShape }>(await h.call('reboot', { vm: 'web-01' }));
       expect(requested).toMatchObject({ status: 'requested', vm: { name: 'web-01', status: 'booting' } });
-      // The name resolved from the list (this dialect's get is not known to take a name), the VM read, the
-      // reboot itself and the VM read after it, each guest read with the storage list that places it on a
-      // host (this dialect names none); nothing else reaches the box, not even a login.
+      // The VM read, the reboot itself through the internal power API (the guide's actions have none) and
+      // the VM read after it; nothing else reaches the box, not even a login. The official family reads a
+      // guest by name. The internal dialect resolves the name from the list (its get is not known to take
+      // a name) and places each guest it reads on a host from the storage list (it names none).
       const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method} ${request.params.action ?? ''}`.trim());
-      expect(sent).toEqual([
-        'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list', 'Guest.Action pwr_ctl reboot', 'Guest get', 'API.Storage list',
-      ]);
+      expect(sent).toEqual(
+        official()
+          ? ['API.Guest get', 'Guest.Action pwr_ctl reboot', 'API.Guest get']
+          : ['Guest list', 'API.Storage list', 'Guest get', 'API.Storage list', 'Guest.Action pwr_ctl reboot', 'Guest get', 'API.Storage list'],
+      );
+      const rebooted = h.sim.stats.requests.find((request) => request.method === 'pwr_ctl');
+      expect(rebooted?.params).toMatchObject({ guest_id: h.sim.state.vmNamed('web-01')?.id, action: 'reboot' });
       expect(simStatus(h, 'web-01')).toBe('booting');
       clock.advance(FAST.powerSettleMs ?? 0);
       expect(simStatus(h, 'web-01')).toBe('running');
@@ -424,9 +431,9 @@ describe('write tools', () => {
       structured(await h.call('list_targets'));
       const before = h.sim.stats.requests.length;
       const text = errorText(await h.call('reboot', { vm: 'win10' }));
-      expect(h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method}`)).toEqual([
-        'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list',
-      ]);
+      expect(h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method}`)).toEqual(
+        official() ? ['API.Guest get'] : ['Guest list', 'API.Storage list', 'Guest get', 'API.Storage list'],
+      );
       expect(simStatus(h, 'win10')).toBe('shutdown');
       expect(text).toContain('VM win10 is stopped, so there is nothing to reboot');
       expect(text).toContain('Next: start it with power_on instead');

@@ -168,8 +168,9 @@ describe('three providers behind one server', () => {
     const text = errorText(await h.call('list_tasks', { target: 'vdc' }));
     expect(text).toMatch(/Wakame-VDC/);
     expect(text).toMatch(/nas/);
-    const reboot = errorText(await h.call('reboot', { target: 'nas', vm: 'web-01' }));
-    expect(reboot).toMatch(/vdc/);
+    const copy = errorText(await h.call('copy_image', { target: 'nas', image: 'ubuntu-22.04', destination: 'elsewhere' }));
+    expect(copy).toMatch(/copy_image is not available on target nas/);
+    expect(copy).toMatch(/vdc/);
   });
 });
 

@@ -84,21 +84,41 @@ describe('the internal guest family: DSM 7 dialect or the seeds CamelCase one', 
     expect(guestCalls(dsm7.sim)).toEqual(['get']);
   });
 
-  it('can reboot only in DSM 7 dialect, said once the dialect is settled and not before', async () => {
+  it('can reboot only on DSM 7 (its internal dialect, or the official family through its power API), said once the box is known', async () => {
     const seeds = await target({ style: 'compact' });
     const dsm7 = await target({ style: 'internal' });
     const official = await target({});
-    for (const { backend } of [seeds, dsm7, official]) expect(backend.capabilities.has('reboot')).toBe(false);
-    await Promise.all([seeds, dsm7, official].map(({ backend }) => backend.prepare?.()));
-    expect([seeds, dsm7, official].map(({ backend }) => backend.capabilities.has('reboot'))).toEqual([false, true, false]);
-    expect([seeds, dsm7, official].map(({ backend }) => backend.offers?.has('reboot'))).toEqual([false, true, false]);
-    const web = dsm7.sim.state.vmNamed('web-01')!;
-    await dsm7.backend.reboot(web.id as VmId);
-    expect(dsm7.sim.stats.requests.find((request) => request.method === 'pwr_ctl')?.params).toMatchObject({ guest_id: web.id, action: 'reboot' });
-    expect(web.status).toBe('booting');
+    const dsm6 = await target({ dsmVersion: 6 });
+    const all = [seeds, dsm7, official, dsm6];
+    for (const { backend } of all) expect(backend.capabilities.has('reboot')).toBe(false);
+    for (const { backend } of all) expect(backend.offers?.has('reboot')).toBe(false);
+    await Promise.all(all.map(({ backend }) => backend.prepare?.()));
+    expect(all.map(({ backend }) => backend.style)).toEqual(['dsm-compact', 'dsm-internal', 'dsm-official', 'dsm-official']);
+    expect(all.map(({ backend }) => backend.capabilities.has('reboot'))).toEqual([false, true, true, false]);
+    expect(all.map(({ backend }) => backend.offers?.has('reboot'))).toEqual([false, true, true, false]);
+    for (const { sim, backend } of [dsm7, official]) {
+      const web = sim.state.vmNamed('web-01')!;
+      await backend.reboot(web.id as VmId);
+      expect(sim.stats.requests.filter((request) => request.method === 'pwr_ctl').map((request) => request.params)).toEqual([
+        expect.objectContaining({ guest_id: web.id, action: 'reboot' }),
+      ]);
+      expect(web.status).toBe('booting');
+    }
     const refused = await seeds.backend.reboot(seeds.sim.state.vmNamed('web-01')!.id as VmId).then(() => undefined, (error: unknown) => error);
     expect(String(refused)).toContain('offers no rebooting virtual machines');
     expect(guestCalls(seeds.sim)).toEqual(['get']);
+    const before = dsm6.sim.stats.requests.length;
+    const onDsm6 = await dsm6.backend.reboot(dsm6.sim.state.vmNamed('web-01')!.id as VmId).then(() => undefined, (error: unknown) => error);
+    expect(String(onDsm6)).toContain('the official SYNO.Virtualization.API.* family (dsm-official), which offers no rebooting virtual machines');
+    expect(dsm6.sim.stats.requests.length).toBe(before);
+  });
+
+  it('refuses a reboot of a stopped guest on the official family with the reason DSM 7 gives (907)', async () => {
+    const { sim, backend } = await target({});
+    const stopped = sim.state.vmNamed('win10')!;
+    const refused = await backend.reboot(stopped.id as VmId).then(() => undefined, (error: unknown) => error);
+    expect(refused).toMatchObject({ reason: 'vm_stopped', dsm: { code: 907 } });
+    expect(stopped.status).toBe('shutdown');
   });
 
   it('reads image sizes for the official family in the dialect the box speaks: lowercase on DSM 7, CamelCase after one 103', async () => {

@@ -85,7 +85,7 @@ export abstract class DsmBackendBase {
     await this.write(OFFICIAL_APIS.task, 'clear', { task_id: id }, ctx);
   }
 
-  /** The guide's guest actions have no reboot; the tool layer offers shutdown and power_on instead. */
+  /** The guide's guest actions have no reboot (a family that can overrides this); unsupported says to shut down and power on instead. */
   reboot(_id: VmId, _ctx?: CallContext): Promise<void> {
     return Promise.reject(unsupported('reboot', this.style));
   }

@@ -41,11 +41,14 @@ const NO_CAPABILITIES: ReadonlySet<Capability> = new Set();
 const EVERY_DSM_API: ReadonlySet<string> = new Set([...Object.values(OFFICIAL_APIS), ...Object.values(COMPACT_APIS), ...Object.values(INTERNAL_APIS)]);
 /**
  * What tools/list shows for a DSM before it was asked anything: what the official and compact
- * families may have. Not reboot: only DSM 7's internal dialect has it, and a DSM 7 box lists the
- * official family too, which is the one spoken there; reboot joins the list once a box turns out to
- * speak that dialect (`offers` grows, and the server says tools/list_changed).
+ * families may have. Not reboot: only DSM 7 can (its internal power API, which the official family
+ * borrows where discovery lists it, and the internal family's own dialect), and a DSM 6 box or the
+ * seeds' dialect cannot; reboot joins the list once the box is known (`offers` grows, and the server
+ * says tools/list_changed).
  */
-const DSM_OFFERS: ReadonlySet<Capability> = new Set([...officialCapabilities(EVERY_DSM_API), ...compactCapabilities(EVERY_DSM_API)]);
+const DSM_OFFERS: ReadonlySet<Capability> = new Set(
+  [...officialCapabilities(EVERY_DSM_API), ...compactCapabilities(EVERY_DSM_API)].filter((capability) => capability !== 'reboot'),
+);
 
 class DiscoveringDsmBackend implements VmmBackend {
   private readonly client: DsmCaller;

@@ -4,6 +4,7 @@ import { CompactDsmBackend, compactCapabilities } from './compact.js';
 import { AUTORUN_FROM_WIRE, AUTORUN_TO_WIRE } from './official.js';
 import { type DsmCaller, type WireObject, dsmCode, optionalNumber, optionalText, requiredText, vmStatusFromWire, wireList } from './wire.js';
 import type { HostId, Storage, StorageId, Vm, VmChanges, VmId, VmSummary } from '../../vmm/model.js';
+import { GUEST_ACTION_API, PWR_CTL, type PowerAction, pwrCtlParams } from './pwr-ctl.js';
 
 /**
  * The internal guest family, `SYNO.Virtualization.Guest`, which comes in two dialects under one API
@@ -22,7 +23,7 @@ import type { HostId, Storage, StorageId, Vm, VmChanges, VmId, VmSummary } from 
  */
 export const INTERNAL_APIS = {
   guest: 'SYNO.Virtualization.Guest',
-  action: 'SYNO.Virtualization.Guest.Action',
+  action: GUEST_ACTION_API,
 } as const;
 
 const KIB_PER_MIB = 1024;
@@ -30,7 +31,6 @@ const KIB_PER_MIB = 1024;
 const NO_SUCH_METHOD = 103;
 const FAMILY_APIS: ReadonlySet<string> = new Set([INTERNAL_APIS.guest, INTERNAL_APIS.action]);
 
-type PowerAction = 'poweron' | 'poweroff' | 'shutdown' | 'reboot';
 type Dialect = 'dsm7' | 'camel-case';
 
 /** What the family can do in each dialect: DSM 7's adds reboot where discovery lists Guest.Action. */
@@ -216,7 +216,7 @@ export class InternalDsmBackend extends CompactDsmBackend implements VmmBackend 
   }
 
   private async power(id: VmId, action: PowerAction, host: HostId | undefined, ctx: CallContext | undefined): Promise<void> {
-    await this.write(INTERNAL_APIS.action, 'pwr_ctl', { guest_id: id, action, host_id: host }, ctx);
+    await this.write(INTERNAL_APIS.action, PWR_CTL, pwrCtlParams(id, action, host), ctx);
   }
 
   /** The guest's storage from its `repo_id`; this dialect names neither the storage nor the host. */

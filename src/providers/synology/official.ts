@@ -31,6 +31,7 @@ import {
 } from '../../vmm/model.js';
 import { unsupported } from './unsupported.js';
 import { INTERNAL_IMAGE_API, InternalImageSizes } from './image-sizes.js';
+import { GUEST_ACTION_API, PWR_CTL, pwrCtlParams } from './pwr-ctl.js';
 import type { Logger } from '../../log.js';
 
 /** The guide's autorun: 0 off, 1 last state, 2 on (DSM 7's internal guest API uses the same). */
@@ -48,6 +49,8 @@ export function officialCapabilities(apis: ReadonlySet<string>): Set<Capability>
   if (apis.has(OFFICIAL_APIS.storage)) capabilities.add('storages');
   if (apis.has(OFFICIAL_APIS.network)) capabilities.add('networks');
   if (apis.has(OFFICIAL_APIS.task)) capabilities.add('tasks');
+  // The guide's guest actions have no reboot; DSM 7's internal power API has, and a DSM 7 box lists it.
+  if (apis.has(GUEST_ACTION_API)) capabilities.add('reboot');
   return capabilities;
 }
 
@@ -100,6 +103,12 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
 
   async powerOff(id: VmId, ctx?: CallContext): Promise<void> {
     await this.write(OFFICIAL_APIS.action, 'poweroff', { guest_id: id }, ctx);
+  }
+
+  /** Through DSM 7's internal power API, with the same guest id; 907 answers a guest that is not running. */
+  override async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+    this.require('reboot');
+    await this.write(GUEST_ACTION_API, PWR_CTL, pwrCtlParams(id, 'reboot'), ctx);
   }
 
   async createVm(spec: NewVm, ctx?: CallContext): Promise<StartedTask> {
