@@ -66,6 +66,15 @@ describe('list_images status on Wakame-VDC', () => {
     expect(dcmgrStates(h).slice(-4)).toEqual(['deleted', 'alive', 'available', 'alive']);
   });
 
+  it('opens a deleted image by its id, as list_images showed it, while its name no longer finds it', async () => {
+    h = await startProvidersHarness();
+    const [gone] = (await listImages(h, { target: 'vdc', status: 'deleted' })).images;
+    expect(gone?.name).toBe('old-build');
+    const shown = structured<{ image: { id: string; name: string; status: string } }>(await h.call('get_image', { target: 'vdc', image: gone?.id ?? '' }));
+    expect(shown.image).toMatchObject({ id: gone?.id, name: 'old-build', status: 'deleted' });
+    expect(errorText(await h.call('get_image', { target: 'vdc', image: 'old-build' }))).toContain('No image has the id or name "old-build"');
+  });
+
   it('pages what the filter selects: total and next_offset count the deleted images only', async () => {
     h = await startProvidersHarness();
     const request = structured<Confirmation>(await h.call('delete_image', { target: 'vdc', image: 'debian-12-app' }));

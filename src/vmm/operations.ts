@@ -308,8 +308,19 @@ export class Vmm {
     };
   }
 
+  /**
+   * One image. A deleted one (Wakame-VDC keeps its record, and list_images shows it with status
+   * deleted) is found by its id, once no live image matched: names of deleted records may repeat.
+   */
   async getImage(ref: string, ctx?: CallContext): Promise<Image> {
-    return this.resolveImage(ref, ctx);
+    try {
+      return await this.resolveImage(ref, ctx);
+    } catch (error) {
+      if (!(error instanceof OperationError && error.kind === 'not_found') || !(await this.capabilities(ctx)).has('image_status')) throw error;
+      const deleted = (await this.backend.listImages(ctx, { status: 'deleted' })).find((image) => image.id === ref.trim());
+      if (deleted === undefined) throw error;
+      return deleted;
+    }
   }
 
   async updateImage(ref: string, changes: ImageChanges, ctx?: CallContext): Promise<Image> {
