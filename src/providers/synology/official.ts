@@ -57,7 +57,9 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
-    const data = await this.read(OFFICIAL_APIS.guest, 'list', { additional: true }, ctx);
+    // Without `additional`: a row needs none of the devices it adds, and the guide lists every field a
+    // row shows in the plain list's example. On 10,000 VMs that halves the answer to read and parse.
+    const data = await this.read(OFFICIAL_APIS.guest, 'list', {}, ctx);
     const storages = new Map<VmSummary, StorageId | undefined>();
     const vms = wireList(data, 'guests', 'the guest list').map((guest) => {
       const vm = vmSummaryFromWire(guest, 'the guest list');
