@@ -74,6 +74,16 @@ describe('the official guest list', () => {
     expect(await listRows(withDevices, { name: 'web' })).toEqual(plain.filter((row) => String(row[0]).includes('web')));
   });
 
+  it('leaves a VM the box names no host for without one, also when the name filter keeps only that VM', async () => {
+    const h = await open();
+    h.sim.state.vmNamed('lab-router')!.host_id = undefined;
+    const storageLists = (): number => h.sim.stats.requests.filter((request) => request.api === 'SYNO.Virtualization.API.Storage').length;
+    const before = storageLists();
+    expect(await listRows(h, { name: 'lab-router' })).toEqual([['lab-router', expect.any(String), expect.any(Number), expect.any(Number), null]]);
+    expect((await listRows(h)).find((row) => row[0] === 'lab-router')?.[4]).toBeNull();
+    expect(storageLists() - before).toBe(0);
+  });
+
   it('places VMs on hosts through their storage when the plain list names no host', async () => {
     const withHosts = await listRows(await open({ dsmVersion: 6 }));
     const h = await open({ dsmVersion: 6, guestHostFields: false });

@@ -1,5 +1,5 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, NameFilter, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, compactCapabilities } from './compact.js';
 import { InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
@@ -70,8 +70,8 @@ class DiscoveringDsmBackend implements VmmBackend {
     return this.chosen?.unsupported(capability) ?? unsupported(capability, this.style);
   }
 
-  async listVms(ctx?: CallContext): Promise<VmSummary[]> {
-    return (await this.backend(ctx)).listVms(ctx);
+  async listVms(ctx?: CallContext, named?: NameFilter): Promise<VmSummary[]> {
+    return (await this.backend(ctx)).listVms(ctx, named);
   }
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
     return (await this.backend(ctx)).getVm(id, ctx);
