@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationError } from '../src/errors.js';
 import { LunaNodeBackend } from '../src/providers/lunanode/backend.js';
@@ -125,16 +127,67 @@ describe('LunaNode client and adapter against the simulator', () => {
     expect(tooBig.next).toMatch(/m\.4/);
   });
 
-  it('is refused with a wrong key (bad signature), a wrong partial key, an unknown api_id or a nonce far from the clock', async () => {
+  it('is refused with one text for a wrong key (bad signature), a wrong partial key, an unknown api_id or a nonce far from the clock', async () => {
+    const refused = 'LunaNode refused vm/list/: "authentication failure; common reasons: bad nonce (computer time off), source IP mismatch, invalid API id/key"';
     const wrongKey = `${DEMO_API.apiKey.slice(0, 64)}${'x'.repeat(64)}`;
-    const signature = await failure(client({ apiKey: wrongKey }).call('vm', 'list', {}, { kind: 'read' }));
-    expect(signature).toMatchObject({ kind: 'auth', message: 'LunaNode refused vm/list/: "invalid signature"' });
-    const partial = await failure(client({ apiKey: `y${DEMO_API.apiKey.slice(1)}` }).call('vm', 'list', {}, { kind: 'read' }));
-    expect(partial.message).toContain('"invalid api_id or api_partialkey"');
-    expect(partial.next).toMatch(/VMM_API_ID, VMM_API_KEY/);
-    expect((await failure(client({ apiId: 'someoneelse00001' }).call('vm', 'list', {}, { kind: 'read' }))).kind).toBe('auth');
-    const skewed = await failure(client({ now: () => clock - 3_600_000 }).call('vm', 'list', {}, { kind: 'read' }));
-    expect(skewed.message).toContain('invalid nonce');
+    const failures = [
+      await failure(client({ apiKey: wrongKey }).call('vm', 'list', {}, { kind: 'read' })),
+      await failure(client({ apiKey: `y${DEMO_API.apiKey.slice(1)}` }).call('vm', 'list', {}, { kind: 'read' })),
+      await failure(client({ apiId: 'someoneelse00001' }).call('vm', 'list', {}, { kind: 'read' })),
+      await failure(client({ now: () => clock - 3_600_000 }).call('vm', 'list', {}, { kind: 'read' })),
+    ];
+    for (const error of failures) {
+      expect(error).toMatchObject({ kind: 'auth', message: refused });
+      expect(error.next).toMatch(/VMM_API_ID, VMM_API_KEY.*clock.*source IPs/);
+    }
+    expect(await client().call('vm', 'list', {}, { kind: 'read' })).toMatchObject({ success: 'yes' });
+  });
+
+  it('reads plan/list as LunaNode sends it: strings, an hourly price, the month and regions as display text', async () => {
+    const answer = await client().call('plan', 'list', {}, { kind: 'read' });
+    const plans = answer.plans as Array<Record<string, unknown>>;
+    expect(Array.isArray(plans)).toBe(true);
+    expect(plans.find((plan) => plan.name === 's.1')).toMatchObject({ plan_id: '2', vcpu: '1', ram: '1024', price: '0.0048', price_monthly_nice: '$3.5' });
+    for (const plan of plans) for (const value of Object.values(plan)) expect(typeof value).toBe('string');
+    expect(plans.find((plan) => plan.name === 's.half')?.regions_nice).toBe('Toronto, Montreal');
+    const b = backend();
+    const roubaix = (await b.listImages()).find((each) => each.region === 'roubaix')?.id as ImageId;
+    // s.half (the cheapest with 512 MiB) is not offered in roubaix: s.1 is picked there.
+    const created = await b.createVmFromImage({ name: 'small', image: roubaix, vcpus: 1, ram_mb: 512 });
+    expect(created.plan).toBe('s.1 (1 vCPU, 1024 MiB, $3.5/month)');
+    const toronto = (await b.listImages()).find((each) => each.region === 'toronto')?.id as ImageId;
+    expect((await b.createVmFromImage({ name: 'smaller', image: toronto, vcpus: 1, ram_mb: 512 })).plan).toBe('s.half (1 vCPU, 512 MiB, $2.5/month)');
+  });
+
+  it('reads region/list as a map of region id to display name', async () => {
+    const answer = await client().call('region', 'list', {}, { kind: 'read' });
+    expect(answer.regions).toEqual({ toronto: 'Toronto, Canada', montreal: 'Montreal, Canada', roubaix: 'Roubaix, France' });
+    expect(await backend().listHosts()).toEqual([
+      { id: 'toronto', name: 'toronto', status: 'available (Toronto, Canada)' },
+      { id: 'montreal', name: 'montreal', status: 'available (Montreal, Canada)' },
+      { id: 'roubaix', name: 'roubaix', status: 'available (Roubaix, France)' },
+    ]);
+  });
+
+  it('takes a plan/list that is not a list, or a region/list that is not a map, for a protocol error', async () => {
+    const answers: Record<string, unknown> = {
+      '/api/image/list/': { success: 'yes', images: [{ image_id: '7', name: 'Ubuntu', region: 'toronto', status: 'active' }] },
+      '/api/plan/list/': { success: 'yes', plans: { 1: { plan_id: '1', name: 's.1', vcpu: '1', ram: '1024', price: '0.0048' } } },
+      '/api/region/list/': { success: 'yes', regions: [{ region: 'toronto', name: 'Toronto, Canada' }] },
+    };
+    const odd = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answers[request.url ?? ''] ?? { success: 'no', error: 'invalid API endpoint' }));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      const b = new LunaNodeBackend(client({ url: `http://127.0.0.1:${(odd.address() as AddressInfo).port}` }));
+      const plans = await failure(b.createVmFromImage({ name: 'x', image: '7' as ImageId }));
+      expect(plans).toMatchObject({ kind: 'protocol', message: 'LunaNode answered plan/list with "plans" that is not a list' });
+      const regions = await failure(b.listHosts());
+      expect(regions).toMatchObject({ kind: 'protocol', message: 'LunaNode answered region/list regions with something other than an object' });
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
   });
 
   it('retries a read through transient 5xx answers, and gives up after its retries', async () => {

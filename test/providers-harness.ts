@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,16 @@ export interface ProvidersHarness {
   close(): Promise<void>;
 }
 
-export async function startProvidersHarness(policies: Partial<Record<keyof ProviderTargets, Partial<Policy>>> = {}): Promise<ProvidersHarness> {
+export interface ProvidersClientOptions {
+  clientCapabilities?: ClientCapabilities;
+  /** Lets a test install request handlers (elicitation) before the client connects. */
+  prepareClient?: (client: Client) => void;
+}
+
+export async function startProvidersHarness(
+  policies: Partial<Record<keyof ProviderTargets, Partial<Policy>>> = {},
+  clientOptions: ProvidersClientOptions = {},
+): Promise<ProvidersHarness> {
   const logLines: string[] = [];
   const logger: Logger = createLogger('debug', (line) => {
     logLines.push(line);
@@ -63,7 +72,8 @@ export async function startProvidersHarness(policies: Partial<Record<keyof Provi
   const auditPath = join(mkdtempSync(join(tmpdir(), 'vmm-mcp-audit-')), 'audit.jsonl');
   const audit = new AuditLog({ path: auditPath, logger });
   const server = createServer({ targets, logger, audit });
-  const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: {} });
+  const client = new Client({ name: 'vmm-mcp-test', version: '1.0.0' }, { capabilities: clientOptions.clientCapabilities ?? {} });
+  clientOptions.prepareClient?.(client);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
   await client.connect(clientTransport);

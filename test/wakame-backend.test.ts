@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DcmgrClient } from '../src/providers/wakame/dcmgr/client.js';
 import type { WireInstance } from '../src/providers/wakame/dcmgr/wire.js';
 import { WakameBackend } from '../src/providers/wakame/backend.js';
+import { Vmm } from '../src/vmm/operations.js';
 import { DEMO_ACCOUNT, type InstanceState } from '../src/providers/wakame/simulator/index.js';
 import type { HostId, ImageId, VmId } from '../src/vmm/model.js';
 import { IMAGE_STEP_MS, STEP_MS, rejection, simImage, simInstance, wakameRig, type WakameRig } from './wakame-helpers.js';
@@ -189,6 +190,28 @@ describe('Wakame-VDC adapter: images', () => {
     expect((await backend.getImage(imageId('old-build'))).status).toBe('deleted');
   });
 
+  it('asks dcmgr for the state the filter wants: alive by default, deleted or available by name, alive for the rest', async () => {
+    await setup();
+    const states = (): unknown[] => rig.sim.stats.requests.filter((request) => request.path === '/images').map((request) => request.params.state);
+    expect((await backend.listImages({}, { status: 'deleted' })).map((image) => [image.name, image.status])).toEqual([['old-build', 'deleted']]);
+    expect((await backend.listImages({}, { status: 'available' })).every((image) => image.status === 'available')).toBe(true);
+    await backend.listImages({}, { status: 'pending' });
+    await backend.listImages();
+    expect(states()).toEqual(['deleted', 'available', 'alive', 'alive']);
+  });
+
+  it('concurrent listings share one request only when their filters are the same', async () => {
+    await setup();
+    const vmm = new Vmm(backend);
+    const page = { limit: 50, offset: 0 };
+    const lists = (): number => rig.sim.stats.requests.filter((request) => request.path === '/images').length;
+    const [alive, deleted, again] = await Promise.all([vmm.listImages(page), vmm.listImages(page, {}, { status: 'deleted' }), vmm.listImages(page)]);
+    expect(lists()).toBe(2);
+    expect(alive.items.map((image) => image.name).sort()).toEqual(['centos-7-minimal', 'debian-12-app', 'ubuntu-24.04-server']);
+    expect(again.items).toEqual(alive.items);
+    expect(deleted.items.map((image) => image.name)).toEqual(['old-build']);
+  });
+
   it('create_image from a running instance is refused before the call: power it off first', async () => {
     await setup();
     const running = await rejection(backend.createImage({ source: 'vm', name: 'snap', vm: vmId('web-1') }));
@@ -237,10 +260,13 @@ describe('Wakame-VDC adapter: images', () => {
     expect(again.message).toMatch(/already deleted/);
   });
 
-  it('copies an available image; one still being made is refused before the call', async () => {
+  it('copies an available image as a queued job, with no new image here; one still being made is refused before the call', async () => {
     await setup();
-    expect(await backend.copyImage(imageId('debian-12-app'), 'bkst-remote')).toEqual({ image_id: imageId('debian-12-app') });
-    expect(rig.sim.state.jobs.map((job) => job.destination)).toEqual(['bkst-remote']);
+    const before = rig.sim.state.images.size;
+    const copy = await backend.copyImage(imageId('debian-12-app'), 'bkst-remote');
+    expect(rig.sim.state.jobs.map((job) => [job.id, job.imageId, job.destination])).toEqual([[(copy as { job_id: string }).job_id, imageId('debian-12-app'), 'bkst-remote']]);
+    expect(copy).toEqual({ job_id: expect.stringMatching(/^job-[a-z0-9]{8}$/) });
+    expect(rig.sim.state.images.size).toBe(before);
     simImage(rig.sim, 'debian-12-app').state = 'pending';
     const error = await rejection(backend.copyImage(imageId('debian-12-app'), 'bkst-remote'));
     expect(error.next).toMatch(/wait until it is available/);

@@ -174,12 +174,12 @@ describe('dcmgr client: image routes', () => {
     rig = await wakameRig();
     const debian = simImage(rig.sim, 'debian-12-app');
     const job = await rig.client.copyImage(debian.id, 'bkst-remote');
-    expect(job.uuid).toMatch(/^j-[a-z0-9]{8}$/);
+    expect(job.uuid).toMatch(/^job-[a-z0-9]{8}$/);
     expect(rig.sim.state.jobs).toEqual([expect.objectContaining({ imageId: debian.id, destination: 'bkst-remote' })]);
     expect(await codeOf(rig.client.copyImage(debian.id, ''))).toBe('143');
     debian.state = 'pending';
     const notReady = await rejection(rig.client.copyImage(debian.id, 'bkst-remote'));
-    expect(notReady.dcmgr).toMatchObject({ code: '182', message: 'Not ready for copy_to task.' });
+    expect(notReady.dcmgr).toMatchObject({ code: '182', message: 'Not ready for copy task' });
   });
 
   it('deletes softly: the answer is the id, and the record stays as deleted', async () => {

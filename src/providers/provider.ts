@@ -15,8 +15,6 @@ export interface ProviderDefinition<Connection> {
   readonly type: string;
   /** For people: "Synology VMM", "LunaNode". */
   readonly title: string;
-  /** Display names of the API styles its backends report as `style`. */
-  readonly styles: Readonly<Record<string, string>>;
   /** The top-level settings its single-target route reads (reported as ignored when a config file declares targets). */
   readonly settingKeys: readonly SettingKey[];
   /** The connection fields of one of its entries in a config file's `targets`, beside name, type and the safety fields. */

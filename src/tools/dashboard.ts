@@ -22,6 +22,8 @@ export const DASHBOARD_VM_LIMIT = 500;
 /** How long one target may take to answer before the dashboard shows it as unreachable. */
 export const DASHBOARD_TARGET_TIMEOUT_MS = 10_000;
 
+const DELETE_NEEDS_STOP: DashboardAction[] = ['delete_vm'];
+
 /** The effect of each action's tool, from its definition: the policy question depends on it. */
 const ACTION_EFFECTS = new Map<DashboardAction, ToolEffect>(
   DASHBOARD_ACTIONS.map((action) => {
@@ -57,6 +59,7 @@ async function describeTarget(target: TargetRuntime, signal: AbortSignal): Promi
     provider: vmm.backend.style,
     read_only: policy.readOnly,
     blocked: refusals(target, undefined),
+    stopped_only: vmm.needsStopped('delete') ? DELETE_NEEDS_STOP : [],
   };
   try {
     const capabilities = await vmm.capabilities(ctx);

@@ -57,10 +57,11 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   /** The result's text for the model, instead of the result as JSON: for results whose data is for a view. */
   summarize?(output: z.output<NoInfer<Output>>): string;
   /**
-   * What rules the call out in the subject's present state (a running VM cannot be deleted). The boundary
-   * checks it on the subject the tool hands to `guard`, after the policy and before any confirmation.
+   * What rules the call out in the subject's present state on this target (a running VM cannot be
+   * deleted on DSM; `vmm` knows its backend's rules). The boundary checks it on the subject the tool
+   * hands to `guard`, after the policy and before any confirmation.
    */
-  precondition?(args: z.output<NoInfer<Input>>, subject: Subject): OperationError | undefined;
+  precondition?(args: z.output<NoInfer<Input>>, subject: Subject, vmm: Vmm): OperationError | undefined;
   run(args: z.output<NoInfer<Input>>, ctx: ToolContext): Promise<z.input<NoInfer<Output>>>;
 }
 
@@ -87,7 +88,7 @@ export interface ToolDefinition {
   /** Takes data `output` parsed. */
   summarize?(output: Record<string, unknown>): string;
   /** Checked by the boundary before the guard may ask anyone to confirm (see ToolSpec). */
-  precondition?(args: Record<string, unknown>, subject: Subject): OperationError | undefined;
+  precondition?(args: Record<string, unknown>, subject: Subject, vmm: Vmm): OperationError | undefined;
   /** Runs with arguments already parsed by `input` and stripped of `target` and `confirm_token`. */
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
@@ -168,7 +169,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     // `output` parsed the data, so it has the shape spec.output describes.
     ...(spec.summarize === undefined ? {} : { summarize: spec.summarize as (output: Record<string, unknown>) => string }),
     // The boundary parsed `args` with `input`, a superset of spec.input, and removed the common arguments.
-    ...(spec.precondition === undefined ? {} : { precondition: (args, subject) => spec.precondition?.(args as z.output<Input>, subject) }),
+    ...(spec.precondition === undefined ? {} : { precondition: (args, subject, vmm) => spec.precondition?.(args as z.output<Input>, subject, vmm) }),
     run: async (args, ctx) => spec.run(args as z.output<Input>, ctx) as Promise<Record<string, unknown>>,
   };
 }

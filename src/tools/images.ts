@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
-import { IMAGE_TYPES, URL_IMAGE_FORMATS, type Image, type ImageId } from '../vmm/model.js';
+import { IMAGE_STATUSES, IMAGE_TYPES, URL_IMAGE_FORMATS, type Image, type ImageId } from '../vmm/model.js';
 import type { CreateImageSpec, WaitOutcome } from '../vmm/operations.js';
 import {
   descriptionArgument,
@@ -28,13 +28,34 @@ const listImages = defineTool({
   title: 'List images',
   description: 'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb where the backend reports it, paged.',
   effect: 'read',
-  input: z.object({ limit: limitArgument, offset: offsetArgument }),
+  input: z.object({
+    status: z
+      .enum(IMAGE_STATUSES)
+      .optional()
+      .describe('Only this status. Default: all but deleted.'),
+    region: z.string().min(1).max(64).optional().describe('Only this LunaNode region.'),
+    limit: limitArgument,
+    offset: offsetArgument,
+  }),
   output: z.object({ images: z.array(imageView), ...pageFields }),
-  async run({ limit, offset }, ctx) {
-    const page = await ctx.vmm.listImages({ limit, offset }, ctx);
+  async run({ status, region, limit, offset }, ctx) {
+    if (region !== undefined) await requireRegions(ctx);
+    const page = await ctx.vmm.listImages({ limit, offset }, ctx, { ...(status === undefined ? {} : { status }), ...(region === undefined ? {} : { region }) });
     return { images: page.items.map(toImageView), ...pageInfo(page, { limit, offset }) };
   },
 });
+
+/** A region filter on a target without regions is refused, naming the targets that have them. */
+async function requireRegions(ctx: ToolContext): Promise<void> {
+  if ((await ctx.vmm.capabilities(ctx)).has('regions')) return;
+  const missing = ctx.vmm.backend.unsupported('regions');
+  const able = ctx.targets
+    .filter((other) => other !== ctx.target && (other.vmm.backend.offers ?? other.vmm.backend.capabilities).has('regions'))
+    .map((other) => other.name);
+  throw new OperationError('unsupported', `Target ${ctx.target.name} has no regions to filter images by: ${missing.message}`, {
+    next: able.length > 0 ? `omit region, or pass target as one with regions: ${able.join(', ')}` : 'omit region',
+  });
+}
 
 interface SourceArgs {
   name: string;
@@ -197,10 +218,17 @@ const updateImage = defineTool({
   },
 });
 
+/** A copy made where this target cannot see it: the job's id is what the agent gets. */
+const copyResult = imageBuildResult.extend({
+  job: z.object({ id: z.string(), destination: z.string() }).optional(),
+});
+
 const copyImage = defineTool({
   name: 'copy_image',
   title: 'Copy an image',
-  description: 'Copy an image to another place (a LunaNode region, a Wakame-VDC destination); the copy is a new image. wait: true waits until it is available.',
+  description:
+    'Copy an image to another place; the copy is a new image with its own id. LunaNode: to a region, answered as the new image (wait: true follows it). '
+    + "Wakame-VDC: the destination's site registers the copy; the answer is dcmgr's job.",
   effect: 'write',
   needs: ['copy_image'],
   input: z.object({
@@ -209,12 +237,21 @@ const copyImage = defineTool({
     wait: waitArgument('the copy is available', false),
     timeout_s: timeoutArgument(IMAGE_WAIT_TIMEOUT_S),
   }),
-  output: imageBuildResult,
+  output: copyResult,
   async run({ image, destination, wait, timeout_s }, ctx) {
     const source = await ctx.vmm.resolveImage(image, ctx);
     await ctx.guard(imageSubject(source), `Copies image ${source.name} to ${destination}, as a new image.`);
     const copy = await ctx.vmm.copyImage(source.id, destination, ctx);
-    return followImage(copy.image_id, `Copying image ${source.name} to ${destination}`, { wait, timeout_s }, ctx);
+    const what = `Copying image ${source.name} to ${destination}`;
+    if ('image_id' in copy) return followImage(copy.image_id, what, { wait, timeout_s }, ctx);
+    return {
+      status: 'started' as const,
+      message:
+        `${what}: queued as job ${copy.job_id}. The copy becomes a new image with its own id in the site behind ${quoted(destination)}, `
+        + `not on target ${ctx.target.name}, whose list_images will not show it${wait ? ', so there is nothing here to wait for' : ''}. `
+        + `A target configured for that site lists it (pending, then available) once the file has arrived; on this site, dcmgr's GET /jobs/${copy.job_id} names its id when the job has finished.`,
+      job: { id: copy.job_id, destination },
+    };
   },
 });
 

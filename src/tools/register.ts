@@ -184,7 +184,7 @@ class ToolCall {
     consequence: string,
   ): Promise<ProceedDecision> {
     this.subject = subject;
-    const unmet = subject === undefined ? undefined : this.tool.precondition?.(args, subject);
+    const unmet = subject === undefined ? undefined : this.tool.precondition?.(args, subject, target.vmm);
     const decision = await this.services.guard.check({
       tool: this.tool.name,
       title: this.tool.title,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Page } from '../vmm/operations.js';
-import { AUTORUN_MODES, IMAGE_TYPES, type Host, type Image, type Network, type Storage, type Task, type Vm, type VmSummary } from '../vmm/model.js';
+import { AUTORUN_MODES, IMAGE_STATUSES, IMAGE_TYPES, type Host, type Image, type Network, type Storage, type Task, type Vm, type VmSummary } from '../vmm/model.js';
 
 /**
  * What tools and resources show of the model, and the schemas that describe it. Sizes are for people:
@@ -78,7 +78,7 @@ export const imageView = z.object({
   id: z.string(),
   name: z.string(),
   type: z.enum(IMAGE_TYPES),
-  status: z.string().optional(),
+  status: z.enum(IMAGE_STATUSES).optional(),
   region: z.string().optional(),
   size_gb: z.number().optional(),
   storages: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),

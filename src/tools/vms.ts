@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Vm, VmChanges } from '../vmm/model.js';
 import type { CreateVmOutcome, OneStepOutcome, PowerOutcome } from '../vmm/operations.js';
-import { CHANGES_NEEDING_STOP, unlessStopped } from '../vmm/preconditions.js';
+import { isBusy } from '../vmm/preconditions.js';
 import {
   autorunArgument,
   descriptionArgument,
@@ -348,8 +348,8 @@ const updateVm = defineTool({
     changed: z.array(z.string()),
     vm: vmBrief,
   }),
-  precondition: ({ vcpus, ram_mb }, subject) =>
-    vcpus === undefined && ram_mb === undefined ? undefined : unlessStopped(subject, CHANGES_NEEDING_STOP.resize),
+  precondition: ({ vcpus, ram_mb }, subject, vmm) =>
+    vcpus === undefined && ram_mb === undefined ? undefined : vmm.unmetPrecondition('resize', subject),
   async run({ vm, ...changes }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     const changed = describeChanges(target, changes);
@@ -362,7 +362,7 @@ const updateVm = defineTool({
 const deleteVm = defineTool({
   name: 'delete_vm',
   title: 'Delete a VM',
-  description: `Delete a stopped VM and all its disks, permanently. ${CONFIRMATION_NOTE}`,
+  description: `Delete a VM and all its disks, permanently. Targets that delete only stopped VMs (DSM, Wakame-VDC) refuse a running one before anything is asked. ${CONFIRMATION_NOTE}`,
   effect: 'destructive',
   input: z.object({ vm: vmArgument }),
   output: z.object({
@@ -370,10 +370,15 @@ const deleteVm = defineTool({
     message: z.string(),
     deleted: z.object({ id: z.string(), name: z.string() }),
   }),
-  precondition: (_args, subject) => unlessStopped(subject, CHANGES_NEEDING_STOP.delete),
+  precondition: (_args, subject, vmm) => vmm.unmetPrecondition('delete', subject),
   async run({ vm }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
-    await ctx.guard(vmSubject(target), `Deletes VM ${quoted(target.name)} and its ${describeDisks(target)}, permanently; this cannot be undone.`);
+    // The guard refuses a busy VM where the backend needs it stopped; elsewhere (LunaNode) say it goes down unsaved.
+    const asItRuns = isBusy(target.status) ? ` It is ${target.status} now: it is destroyed as it runs, without a shutdown, and unsaved data in the guest is lost.` : '';
+    await ctx.guard(
+      vmSubject(target),
+      `Deletes VM ${quoted(target.name)} and its ${describeDisks(target)}, permanently; this cannot be undone.${asItRuns}`,
+    );
     const { deleted } = await ctx.vmm.deleteVm(target, ctx);
     return { status: 'deleted' as const, message: `VM ${deleted.name} (id ${deleted.id}) and its disks were deleted.`, deleted: { id: deleted.id, name: deleted.name } };
   },

@@ -4,6 +4,7 @@ import type {
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   Network,
   NewVmFromImage,
@@ -17,6 +18,7 @@ import type {
   VmId,
   VmSummary,
 } from './model.js';
+import type { StoppedChange } from './preconditions.js';
 
 /** Every backend call can be cancelled; a cancelled MCP request aborts its HTTP calls. */
 /**
@@ -48,6 +50,8 @@ export const CAPABILITIES = [
   'reboot',
   'update_image',
   'copy_image',
+  /** Images live in regions a listing may be narrowed to (the `region` of `listImages`' filter). */
+  'regions',
   'hosts',
   'storages',
   'networks',
@@ -65,6 +69,14 @@ export interface StartedTask {
 /** The receipt of an image build that has no task: the image itself shows the progress (its `status`). */
 export interface StartedImage {
   image_id: ImageId;
+}
+
+/**
+ * A copy that this backend cannot follow: dcmgr's `copy_to` queues a job, and the site behind the
+ * destination registers the copy there, under a new id this target never lists.
+ */
+export interface QueuedCopy {
+  job_id: string;
 }
 
 /** A VM created in one request; `plan` names the size the backend picked, when it picked one. */
@@ -94,6 +106,12 @@ export interface VmmBackend {
    * `style` and `capabilities` are exact. Backends that know them from construction may omit it.
    */
   prepare?(ctx?: CallContext): Promise<void>;
+  /**
+   * The changes this system makes only on a stopped VM; the tool layer refuses them on a running VM
+   * before anyone is asked to confirm. Absent: every one (STOPPED_FOR_EVERY_CHANGE), the safe reading
+   * for a system that does not say.
+   */
+  readonly mustBeStoppedTo?: ReadonlySet<StoppedChange>;
   /** What deleting an image does on this system, for the confirmation preview, when it is not a permanent removal. */
   readonly imageDeletion?: string;
   /** What a missing capability means on this system and what to do instead. */
@@ -126,15 +144,19 @@ export interface VmmBackend {
   updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void>;
   deleteVm(id: VmId, ctx?: CallContext): Promise<void>;
 
-  listImages(ctx?: CallContext): Promise<Image[]>;
+  /**
+   * The images, without deleted ones unless `filter.status` asks for them. A backend whose API can
+   * narrow by the filter does so; the caller applies the filter again, so the rest of it may be ignored.
+   */
+  listImages(ctx?: CallContext, filter?: ImageFilter): Promise<Image[]>;
   createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask | StartedImage>;
   /** Rename or describe an image (capability `update_image`). */
   updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void>;
   /**
    * Copy an image to another place (a LunaNode region, a Wakame-VDC destination); capability
-   * `copy_image`. Answers the copy's id when the backend names it.
+   * `copy_image`. Answers the copy's id when the copy is an image of this backend, else the job making it.
    */
-  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage>;
+  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage | QueuedCopy>;
   deleteImage(id: ImageId, ctx?: CallContext): Promise<void>;
 
   listHosts(ctx?: CallContext): Promise<Host[]>;

@@ -1,10 +1,11 @@
 import type { OperationError } from '../errors.js';
-import type { CallContext, Capability, CreatedVm, NameFilter, StartedImage, StartedTask, VmmBackend } from './backend.js';
+import type { CallContext, Capability, CreatedVm, NameFilter, QueuedCopy, StartedImage, StartedTask, VmmBackend } from './backend.js';
 import type {
   Host,
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   Network,
   NewImage,
@@ -18,6 +19,7 @@ import type {
   VmId,
   VmSummary,
 } from './model.js';
+import type { StoppedChange } from './preconditions.js';
 import { SingleFlight } from './single-flight.js';
 
 /**
@@ -45,6 +47,10 @@ export class CoalescingBackend implements VmmBackend {
     return this.inner.offers;
   }
 
+  get mustBeStoppedTo(): ReadonlySet<StoppedChange> | undefined {
+    return this.inner.mustBeStoppedTo;
+  }
+
   get imageDeletion(): string | undefined {
     return this.inner.imageDeletion;
   }
@@ -69,8 +75,9 @@ export class CoalescingBackend implements VmmBackend {
     if (byName === undefined) return Promise.resolve(undefined);
     return this.read(`vm-named:${name}`, `reading VM "${name}"`, ctx, (signal) => byName(name, { signal }));
   }
-  listImages(ctx?: CallContext): Promise<Image[]> {
-    return this.read('images', 'listing images', ctx, (signal) => this.inner.listImages({ signal }));
+  listImages(ctx?: CallContext, filter: ImageFilter = {}): Promise<Image[]> {
+    const key = `images:${filter.status ?? ''}:${filter.region ?? ''}`;
+    return this.read(key, 'listing images', ctx, (signal) => this.inner.listImages({ signal }, filter));
   }
   listHosts(ctx?: CallContext): Promise<Host[]> {
     return this.read('hosts', 'listing hosts', ctx, (signal) => this.inner.listHosts({ signal }));
@@ -121,7 +128,7 @@ export class CoalescingBackend implements VmmBackend {
   updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     return this.write(() => this.inner.updateImage(id, changes, ctx));
   }
-  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage | QueuedCopy> {
     return this.write(() => this.inner.copyImage(id, destination, ctx));
   }
   deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {

@@ -2,6 +2,7 @@ import { OperationError } from '../errors.js';
 import type { NameFilter } from './backend.js';
 import { compileGlob, isGlob } from '../text/glob.js';
 import { foldName } from '../text/names.js';
+import type { Image, ImageFilter } from './model.js';
 
 export interface Page<T> {
   items: T[];
@@ -65,4 +66,9 @@ export function paginate<T>(items: readonly T[], page: PageRequest): Page<T> {
   const slice = items.slice(page.offset, page.offset + page.limit);
   const end = page.offset + slice.length;
   return { items: slice, total: items.length, next_offset: end < items.length ? end : null };
+}
+
+export function matchesImageFilter(image: Image, filter: ImageFilter): boolean {
+  const statusFits = filter.status === undefined ? image.status !== 'deleted' : image.status === filter.status;
+  return statusFits && (filter.region === undefined || image.region === filter.region);
 }

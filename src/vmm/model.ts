@@ -90,6 +90,15 @@ export type ImageType = (typeof IMAGE_TYPES)[number];
 export const IMAGE_STATUSES = ['pending', 'available', 'failed', 'deleted'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
+/**
+ * Which images a listing shows. Without `status`, every image but the deleted ones (Wakame-VDC keeps
+ * soft-deleted records; nothing can be made from them). `region` applies where the backend has regions.
+ */
+export interface ImageFilter {
+  status?: ImageStatus;
+  region?: string;
+}
+
 export interface Image {
   id: ImageId;
   name: string;

@@ -1,11 +1,12 @@
 import { OperationError, isOperationError, reasonOf } from '../errors.js';
-import type { CallContext, Capability, VmmBackend } from './backend.js';
+import type { CallContext, Capability, QueuedCopy, StartedImage, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
-import { type Page, type PageRequest, checkPage, nameFilter, paginate } from './listing.js';
+import { type Page, type PageRequest, checkPage, matchesImageFilter, nameFilter, paginate } from './listing.js';
 import type {
   Host,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   Network,
   NewImage,
@@ -21,7 +22,7 @@ import type {
   VmSummary,
 } from './model.js';
 import { explainPowerOnFailure } from './power.js';
-import { CHANGES_NEEDING_STOP, unlessStopped } from './preconditions.js';
+import { STOPPED_FOR_EVERY_CHANGE, type StoppedChange, unlessStopped } from './preconditions.js';
 import {
   type CreateImageSpec,
   type CreateVmFromImageSpec,
@@ -101,6 +102,16 @@ export class Vmm {
   /** Throws the explanation of a missing capability (which style, what to do instead). */
   async requireCapability(capability: Capability, ctx?: CallContext): Promise<void> {
     if (!(await this.capabilities(ctx)).has(capability)) throw this.backend.unsupported(capability);
+  }
+
+  /** Whether this target's backend makes `change` only on a stopped VM. */
+  needsStopped(change: StoppedChange): boolean {
+    return (this.backend.mustBeStoppedTo ?? STOPPED_FOR_EVERY_CHANGE).has(change);
+  }
+
+  /** Why `change` cannot happen to `vm` in its present status on this target (its backend's rule), or undefined when it can. */
+  unmetPrecondition(change: StoppedChange, vm: { name: string; status?: string }): OperationError | undefined {
+    return unlessStopped(vm, change, this.backend.mustBeStoppedTo ?? STOPPED_FOR_EVERY_CHANGE);
   }
 
   /** `ref` is an id or exact name, or a VM the caller has just read (the tool layer reads it for the guard). */
@@ -199,7 +210,7 @@ export class Vmm {
   async updateVm(ref: string | Vm, changes: VmChanges, ctx?: CallContext): Promise<Vm> {
     checkChanges(changes);
     const vm = await this.resolveVm(ref, ctx);
-    const unmet = changes.vcpus === undefined && changes.ram_mb === undefined ? undefined : unlessStopped(vm, CHANGES_NEEDING_STOP.resize);
+    const unmet = changes.vcpus === undefined && changes.ram_mb === undefined ? undefined : this.unmetPrecondition('resize', vm);
     if (unmet !== undefined) throw unmet;
     if (changes.new_name !== undefined && changes.new_name !== vm.name) {
       const newName = changes.new_name;
@@ -220,7 +231,7 @@ export class Vmm {
 
   async deleteVm(ref: string | Vm, ctx?: CallContext): Promise<{ deleted: VmSummary }> {
     const vm = await this.resolveVm(ref, ctx);
-    const unmet = unlessStopped(vm, CHANGES_NEEDING_STOP.delete);
+    const unmet = this.unmetPrecondition('delete', vm);
     if (unmet !== undefined) throw unmet;
     try {
       await this.backend.deleteVm(vm.id, ctx);
@@ -250,9 +261,21 @@ export class Vmm {
     return createInOneStep(this, spec, options.wait, ctx);
   }
 
-  async listImages(page: PageRequest, ctx?: CallContext): Promise<Page<Image>> {
+  /**
+   * One page of the images the filter selects (without a status: all but the deleted ones), counted
+   * after filtering. The backend narrows its request where its API can; the filter is applied here
+   * again, so the page and total are right either way.
+   */
+  async listImages(page: PageRequest, ctx?: CallContext, filter: ImageFilter = {}): Promise<Page<Image>> {
     checkPage(page);
-    return paginate(await this.backend.listImages(ctx), page);
+    if (filter.region !== undefined) await this.requireCapability('regions', ctx);
+    const images = await this.backend.listImages(ctx, filter);
+    if (filter.status !== undefined && images.some((image) => image.status === undefined)) {
+      throw new OperationError('unsupported', `This target's images carry no status (${this.backend.style} reports none), so they cannot be filtered by status`, {
+        next: 'omit status; an image being made there shows as a task (list_tasks)',
+      });
+    }
+    return paginate(images.filter((image) => matchesImageFilter(image, filter)), page);
   }
 
   /**
@@ -307,12 +330,14 @@ export class Vmm {
     return (await this.backend.listImages(ctx)).find((each) => each.id === image.id) ?? { ...image, ...(changes.new_name === undefined ? {} : { name: changes.new_name }) };
   }
 
-  /** Starts a copy of an image to `destination` (a region, for one); the copy is followed like a new image. */
-  async copyImage(ref: string, destination: string, ctx?: CallContext): Promise<{ source: Image; image_id: ImageId }> {
+  /**
+   * Starts a copy of an image to `destination` (a region, for one). A copy made here is followed like a
+   * new image; one made elsewhere (a Wakame-VDC destination) comes back as the job making it.
+   */
+  async copyImage(ref: string, destination: string, ctx?: CallContext): Promise<{ source: Image } & (StartedImage | QueuedCopy)> {
     await this.requireCapability('copy_image', ctx);
     const image = await this.resolveImage(ref, ctx);
-    const copy = await this.backend.copyImage(image.id, destination, ctx);
-    return { source: image, image_id: copy.image_id };
+    return { source: image, ...(await this.backend.copyImage(image.id, destination, ctx)) };
   }
 
   /** Polls an image until its status is no longer pending (available, failed or deleted), with progress. */

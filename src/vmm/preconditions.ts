@@ -3,8 +3,25 @@ import { quoted } from '../text/quote.js';
 import type { VmStatus } from './model.js';
 
 /**
- * Statuses in which a VM holds its host or its disks, so that deleting it or changing its CPU/RAM is
- * refused (DSM answers 904). A crashed, inaccessible or unknown VM is left for the backend to judge.
+ * Changes that some systems make only on a stopped VM. Each backend says which of them it needs
+ * stopped (`VmmBackend.mustBeStoppedTo`): DSM refuses both on a running VM (904); LunaNode's
+ * vm/delete destroys a VM in any state, so there deleting a running VM is a matter for confirmation,
+ * not a refusal.
+ */
+export type StoppedChange = 'delete' | 'resize';
+
+/** The rule of a backend that does not say: every change that may need a stopped VM does. */
+export const STOPPED_FOR_EVERY_CHANGE: ReadonlySet<StoppedChange> = new Set<StoppedChange>(['delete', 'resize']);
+
+/** How each change completes "only a stopped VM can ...". */
+const CHANGE_WORDS: Record<StoppedChange, string> = {
+  delete: 'be deleted',
+  resize: 'change vcpus or ram_mb',
+};
+
+/**
+ * Statuses in which a VM holds its host or its disks. A crashed, inaccessible or unknown VM is left
+ * for the backend to judge.
  */
 const BUSY: ReadonlySet<string> = new Set<VmStatus>([
   'running',
@@ -19,20 +36,24 @@ const BUSY: ReadonlySet<string> = new Set<VmStatus>([
   'ha_standby',
 ]);
 
-/** How the changes that need a stopped VM are named in `unlessStopped`'s message. */
-export const CHANGES_NEEDING_STOP = {
-  delete: 'be deleted',
-  resize: 'change vcpus or ram_mb',
-} as const;
+/** Whether a VM in this status is doing something (runs, boots, moves...), as opposed to stopped or unknown. */
+export function isBusy(status: string | undefined): boolean {
+  return status !== undefined && BUSY.has(status);
+}
 
 /**
- * Why a change that needs the VM stopped cannot happen now, with the step that makes it possible;
- * undefined when the VM's status (if known) allows it. `change` completes "only a stopped VM can ...".
+ * Why `change` cannot happen now on a backend that needs the VM stopped for it, with the step that
+ * makes it possible; undefined when the backend allows it in any state or the VM's status (if known)
+ * allows it.
  */
-export function unlessStopped(vm: { name: string; status?: string }, change: string): OperationError | undefined {
-  if (vm.status === undefined || !BUSY.has(vm.status)) return undefined;
-  return new OperationError('conflict', `VM ${quoted(vm.name)} is ${vm.status}, and only a stopped VM can ${change}; nothing was changed`, {
-    next: nextStepToStop(vm.status),
+export function unlessStopped(
+  vm: { name: string; status?: string },
+  change: StoppedChange,
+  mustBeStoppedTo: ReadonlySet<StoppedChange>,
+): OperationError | undefined {
+  if (!mustBeStoppedTo.has(change) || !isBusy(vm.status)) return undefined;
+  return new OperationError('conflict', `VM ${quoted(vm.name)} is ${vm.status}, and only a stopped VM can ${CHANGE_WORDS[change]}; nothing was changed`, {
+    next: nextStepToStop(vm.status as string),
   });
 }
 

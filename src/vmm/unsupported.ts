@@ -15,6 +15,7 @@ const WHAT: Record<Capability, string> = {
   reboot: 'rebooting virtual machines',
   update_image: 'renaming or describing images',
   copy_image: 'copying images to another place',
+  regions: 'regions',
   hosts: 'listing hosts',
   storages: 'listing storages',
   networks: 'listing networks',

@@ -54,6 +54,8 @@ export const dashboardTarget = z.object({
   read_only: z.boolean(),
   /** Refusals that hold for every VM of the target (read-only, destructive tools denied). */
   blocked,
+  /** The actions this target does only on a stopped VM (DSM deletes only stopped VMs, LunaNode any). */
+  stopped_only: z.array(z.enum(DASHBOARD_ACTIONS)),
   /** Set when the target could not be read; the lists are then empty. */
   error: z.string().optional(),
   hosts: z.array(dashboardHost),

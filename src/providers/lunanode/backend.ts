@@ -1,26 +1,27 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, StartedImage, VmmBackend } from '../../vmm/backend.js';
 import type {
   Host,
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
   ImageStatus,
-  Network,
   NewImage,
   NewVmFromImage,
-  Storage,
-  Task,
-  TaskId,
   Vm,
   VmChanges,
   VmId,
   VmStatus,
   VmSummary,
 } from '../../vmm/model.js';
+import { OptionalOperations } from '../../vmm/optional-operations.js';
+import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
+import { list, number, object, optional, text } from './answer-fields.js';
 import type { LunaNodeAnswer, LunaNodeClient, LunaNodeParams } from './client.js';
+import { cheapestPlan, describePlan, planOf } from './plans.js';
 
 /**
  * LunaNode behind the neutral model. Regions are the hosts (a VM's `host` is its region); plans size
@@ -28,7 +29,6 @@ import type { LunaNodeAnswer, LunaNodeClient, LunaNodeParams } from './client.js
  */
 
 export const LUNANODE_STYLE = 'lunanode';
-export const LUNANODE_STYLE_NAMES: Readonly<Record<string, string>> = { [LUNANODE_STYLE]: 'the LunaNode API (lunanode)' };
 
 const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'create_vm_from_image',
@@ -38,6 +38,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'update_image',
   'copy_image',
   'hosts',
+  'regions',
 ]);
 
 const INSTEAD: Partial<Record<Capability, string>> = {
@@ -62,12 +63,19 @@ const STATUS_WORDS: Record<string, VmStatus> = {
 /** vm/list does not say how a VM is; its status comes from vm/info, this many at a time. */
 const INFO_CONCURRENCY = 8;
 
-export class LunaNodeBackend implements VmmBackend {
+export class LunaNodeBackend extends OptionalOperations implements VmmBackend {
   readonly style = LUNANODE_STYLE;
   readonly capabilities = CAPABILITIES;
+  /**
+   * None: vm/delete destroys a VM in any state (LunaNode's own Go client, LunaNode/cloug
+   * provider/lunanode/api/api_test.go, deletes its test VMs while they are Online or powering off),
+   * so a running VM is deleted after confirmation; vcpus and ram_mb never change here (updateVm says so).
+   */
+  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set();
   private readonly client: LunaNodeClient;
 
   constructor(client: LunaNodeClient) {
+    super();
     this.client = client;
   }
 
@@ -124,20 +132,16 @@ export class LunaNodeBackend implements VmmBackend {
     await this.write('vm', 'stop', { vm_id: id }, ctx);
   }
 
-  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+  override async reboot(id: VmId, ctx?: CallContext): Promise<void> {
     await this.write('vm', 'reboot', { vm_id: id }, ctx);
   }
 
-  createVm(): Promise<StartedTask> {
-    return Promise.reject(this.unsupported('create_vm'));
-  }
-
-  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+  override async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
     const image = await this.findImage(spec.image, ctx);
     const plans = list(await this.read('plan', 'list', {}, ctx), 'plans', 'plan/list').map(planOf);
     const plan = cheapestPlan(plans, image.region, spec.vcpus ?? 1, spec.ram_mb ?? 0);
     const answer = await this.write('vm', 'create', { hostname: spec.name, plan_id: plan.id, image_id: spec.image, region: image.region }, ctx);
-    return { vm_id: text(answer, 'vm_id', 'vm/create') as VmId, plan: `${plan.name} (${plan.vcpus} vCPU, ${plan.ramMb} MiB, $${plan.price.toFixed(2)}/month)` };
+    return { vm_id: text(answer, 'vm_id', 'vm/create') as VmId, plan: describePlan(plan) };
   }
 
   async updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {
@@ -154,8 +158,10 @@ export class LunaNodeBackend implements VmmBackend {
     await this.write('vm', 'delete', { vm_id: id }, ctx);
   }
 
-  async listImages(ctx?: CallContext): Promise<Image[]> {
-    return list(await this.read('image', 'list', {}, ctx), 'images', 'image/list').map(imageOf);
+  /** `image/list` narrows to one region itself; LunaNode deletes images outright, so none is ever deleted. */
+  async listImages(ctx?: CallContext, filter: ImageFilter = {}): Promise<Image[]> {
+    const params = filter.region === undefined ? {} : { region: filter.region };
+    return list(await this.read('image', 'list', params, ctx), 'images', 'image/list').map(imageOf);
   }
 
   async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedImage> {
@@ -167,14 +173,14 @@ export class LunaNodeBackend implements VmmBackend {
     return { image_id: text(answer, 'image_id', spec.source === 'url' ? 'image/fetch' : 'vm/snapshot') as ImageId };
   }
 
-  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+  override async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     if (changes.description !== undefined) {
       throw new OperationError('unsupported', 'LunaNode images have a name but no description', { next: 'pass only new_name' });
     }
     if (changes.new_name !== undefined) await this.write('image', 'rename', { image_id: id, name: changes.new_name }, ctx);
   }
 
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  override async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
     const answer = await this.write('image', 'replicate', { image_id: id, region: destination }, ctx);
     return { image_id: text(answer, 'image_id', 'image/replicate') as ImageId };
   }
@@ -184,29 +190,9 @@ export class LunaNodeBackend implements VmmBackend {
   }
 
   /** The regions, as the hosts a VM runs in. */
-  async listHosts(ctx?: CallContext): Promise<Host[]> {
+  override async listHosts(ctx?: CallContext): Promise<Host[]> {
     const answer = await this.read('region', 'list', {}, ctx);
     return regionsOf(answer.regions).map(({ id, name }) => ({ id: id as HostId, name: id, status: name === id ? 'available' : `available (${name})` }));
-  }
-
-  listStorages(): Promise<Storage[]> {
-    return Promise.reject(this.unsupported('storages'));
-  }
-
-  listNetworks(): Promise<Network[]> {
-    return Promise.reject(this.unsupported('networks'));
-  }
-
-  listTasks(): Promise<TaskId[]> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  getTask(): Promise<Task> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  clearTask(): Promise<void> {
-    return Promise.reject(this.unsupported('tasks'));
   }
 
   close(): Promise<void> {
@@ -232,40 +218,6 @@ export class LunaNodeBackend implements VmmBackend {
   private write(category: string, action: string, params: LunaNodeParams, ctx: CallContext | undefined): Promise<LunaNodeAnswer> {
     return this.client.call(category, action, params, { kind: 'write', ...(ctx?.signal === undefined ? {} : { signal: ctx.signal }) });
   }
-}
-
-interface Plan {
-  id: string;
-  name: string;
-  vcpus: number;
-  ramMb: number;
-  price: number;
-  /** Absent: every region. */
-  regions?: string[];
-}
-
-/** The cheapest plan with at least `vcpus` and `ramMb` that the image's region offers; LunaNode sizes VMs only by plan. */
-export function cheapestPlan(plans: readonly Plan[], region: string, vcpus: number, ramMb: number): Plan {
-  const offered = plans.filter((plan) => plan.regions === undefined || plan.regions.includes(region));
-  const fitting = offered.filter((plan) => plan.vcpus >= vcpus && plan.ramMb >= ramMb).sort((a, b) => a.price - b.price || a.ramMb - b.ramMb);
-  const [cheapest] = fitting;
-  if (cheapest !== undefined) return cheapest;
-  const largest = [...offered].sort((a, b) => b.ramMb - a.ramMb || b.vcpus - a.vcpus)[0];
-  throw new OperationError('invalid_input', `No LunaNode plan in ${region} has ${vcpus} vCPU and ${ramMb} MiB`, {
-    next: largest === undefined ? 'pick an image in another region' : `ask for at most ${largest.vcpus} vcpus and ${largest.ramMb} ram_mb (plan ${largest.name})`,
-  });
-}
-
-function planOf(row: LunaNodeAnswer): Plan {
-  const regions = row.regions;
-  return {
-    id: text(row, 'plan_id', 'plan/list'),
-    name: optional(row, 'name') ?? text(row, 'plan_id', 'plan/list'),
-    vcpus: number(row, 'vcpu') ?? 0,
-    ramMb: number(row, 'ram') ?? 0,
-    price: number(row, 'price') ?? Number.POSITIVE_INFINITY,
-    ...(Array.isArray(regions) ? { regions: regions.filter((region): region is string => typeof region === 'string') } : {}),
-  };
 }
 
 function summaryOf(row: LunaNodeAnswer, status: VmStatus): VmSummary {
@@ -319,48 +271,13 @@ function imageOf(row: LunaNodeAnswer): Image {
   };
 }
 
-/** region/list answers a map of id to name; a list of objects is read too. */
+/**
+ * region/list's `regions` is a map of region id to display name ({"toronto": "Toronto, Canada", ...}),
+ * as rickparrish/lndapi types it and shows in its answer sample (lndapi/Region/List.cs).
+ */
 function regionsOf(value: unknown): Array<{ id: string; name: string }> {
-  if (Array.isArray(value)) {
-    return value
-      .map((item) => object(item, 'region/list'))
-      .map((item) => ({ id: optional(item, 'region') ?? optional(item, 'id') ?? '', name: optional(item, 'name') ?? '' }))
-      .filter((item) => item.id !== '');
-  }
-  return Object.entries(object(value ?? {}, 'region/list')).map(([id, name]) => ({ id, name: typeof name === 'string' ? name : id }));
-}
-
-function object(value: unknown, what: string): LunaNodeAnswer {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LunaNodeAnswer;
-  throw new OperationError('protocol', `LunaNode answered ${what} with something other than an object`);
-}
-
-function list(answer: LunaNodeAnswer, field: string, what: string): LunaNodeAnswer[] {
-  const value = answer[field];
-  if (value === undefined || value === null) return [];
-  // Some LunaNode answers are maps keyed by id rather than lists.
-  const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : undefined;
-  if (items === undefined) throw new OperationError('protocol', `LunaNode answered ${what} with "${field}" that is not a list`);
-  return items.map((item) => object(item, `${what} (an entry of "${field}")`));
-}
-
-function text(row: LunaNodeAnswer, field: string, what: string): string {
-  const value = optional(row, field);
-  if (value !== undefined && value !== '') return value;
-  throw new OperationError('protocol', `LunaNode answered ${what} without "${field}"`);
-}
-
-function optional(row: LunaNodeAnswer, field: string): string | undefined {
-  const value = row[field];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
-}
-
-/** LunaNode sends numbers as strings. */
-function number(row: LunaNodeAnswer, field: string): number | undefined {
-  const value = optional(row, field);
-  if (value === undefined || value.trim() === '') return undefined;
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : undefined;
+  return Object.entries(object(value ?? {}, 'region/list regions')).map(([id, name]) => {
+    if (typeof name !== 'string') throw new OperationError('protocol', `LunaNode answered region/list with region ${id} named by something other than a string`);
+    return { id, name };
+  });
 }

@@ -35,9 +35,12 @@ const KNOWN: readonly Known[] = [
   { match: /vm_state active/i, reason: 'vm_running', next: () => 'shut the VM down first with shutdown, then retry' },
   { match: /must be stopped/i, reason: 'vm_running', next: () => 'shut the VM down first with shutdown, then retry' },
   {
-    match: /signature|api_?id|partial ?key|nonce|authenticat/i,
+    // LunaNode answers one text for every bad credential: unknown api_id, wrong partial key, bad signature,
+    // stale nonce (the live API's answer in nomoon/lunanode spec/lunanode/api_spec.rb).
+    match: /^authentication failure/i,
     kind: 'auth',
-    next: () => "check the target's api_id and api_key (VMM_API_ID, VMM_API_KEY), and that this machine's clock is right (LunaNode checks the nonce)",
+    next: () =>
+      "check the target's api_id and api_key (VMM_API_ID, VMM_API_KEY), that this machine's clock is right (LunaNode checks the nonce), and that the key is not restricted to other source IPs",
   },
 ];
 

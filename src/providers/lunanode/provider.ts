@@ -2,7 +2,7 @@ import { ConfigError } from '../../config-error.js';
 import { fromEnv, isLoopback, oneSecret } from '../../secret-sources.js';
 import { choice, dsmUrl, secretText, text } from '../../setting-fields.js';
 import type { ProviderDefinition, TargetSetup } from '../provider.js';
-import { LUNANODE_STYLE_NAMES, LunaNodeBackend } from './backend.js';
+import { LunaNodeBackend } from './backend.js';
 import { LUNANODE_URL, LunaNodeClient } from './client.js';
 import { partialKeyOf } from './signature.js';
 
@@ -20,7 +20,6 @@ export const LUNANODE_REGIONS = ['toronto', 'montreal', 'roubaix'] as const;
 export const lunanode: ProviderDefinition<LunaNodeConnection> = {
   type: 'lunanode',
   title: 'LunaNode',
-  styles: LUNANODE_STYLE_NAMES,
   settingKeys: ['api_id', 'api_key', 'api_key_file', 'region'],
   targetFields: {
     url: dsmUrl().optional(),

@@ -1,5 +1,5 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, NameFilter, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, NameFilter, QueuedCopy, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, compactCapabilities } from './compact.js';
 import { InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
@@ -113,7 +113,7 @@ class DiscoveringDsmBackend implements VmmBackend {
   async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     return (await this.backend(ctx)).updateImage(id, changes, ctx);
   }
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage | QueuedCopy> {
     return (await this.backend(ctx)).copyImage(id, destination, ctx);
   }
   async deleteImage(id: ImageId, ctx?: CallContext): Promise<void> {

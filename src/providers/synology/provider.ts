@@ -6,7 +6,6 @@ import type { ProviderDefinition, TargetSetup } from '../provider.js';
 import { createDsmBackend } from './backend.js';
 import { DsmClient, type DsmClientOptions } from './dsm/client.js';
 import { otpSecretProblem } from './dsm/totp.js';
-import { DSM_STYLE_NAMES } from './unsupported.js';
 
 /** How to reach one DSM: address, account, secrets, TLS trust and the request timeout. */
 export type DsmConnection = Omit<DsmClientOptions, 'logger' | 'sessionName' | 'readRetries'>;
@@ -14,7 +13,6 @@ export type DsmConnection = Omit<DsmClientOptions, 'logger' | 'sessionName' | 'r
 export const synology: ProviderDefinition<DsmConnection> = {
   type: 'synology',
   title: 'Synology VMM',
-  styles: DSM_STYLE_NAMES,
   settingKeys: ['url', 'username', 'password', 'password_file', 'otp_secret', 'otp_secret_file', 'device_id', 'ca_file', 'tls_fingerprint'],
   targetFields: {
     url: dsmUrl(),

@@ -2,8 +2,8 @@ import type { OperationError } from '../../errors.js';
 import type { Capability } from '../../vmm/backend.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 
-/** Display names of the DSM API styles, for messages and the provider registry. */
-export const DSM_STYLE_NAMES: Readonly<Record<string, string>> = {
+/** Display names of the DSM API styles, for messages. */
+const DSM_STYLE_NAMES: Readonly<Record<string, string>> = {
   'dsm-official': 'the official SYNO.Virtualization.API.* family (dsm-official)',
   'dsm-compact': 'the compact SYNO.Virtualization.Guest/Image API (dsm-compact)',
   'dsm-internal': "DSM 7's internal SYNO.Virtualization.Guest API (dsm-internal)",

@@ -1,23 +1,23 @@
 import { OperationError } from '../../errors.js';
-import type { CallContext, Capability, CreatedVm, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, QueuedCopy, StartedImage, VmmBackend } from '../../vmm/backend.js';
 import type {
-  Host,
   HostId,
   Image,
   ImageChanges,
+  ImageFilter,
   ImageId,
-  Network,
+  ImageStatus,
   NetworkId,
   NewImage,
   NewVmFromImage,
-  Storage,
-  Task,
-  TaskId,
   Vm,
   VmChanges,
   VmId,
   VmSummary,
 } from '../../vmm/model.js';
+import { matchesImageFilter } from '../../vmm/listing.js';
+import { OptionalOperations } from '../../vmm/optional-operations.js';
+import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
 import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
@@ -42,7 +42,7 @@ export interface WakameBackendOptions {
 export type WakameImage = Image & { status: NonNullable<Image['status']>; owner: string | undefined };
 
 export const WAKAME_STYLE = 'wakame-dcmgr-12.03';
-export const WAKAME_STYLE_NAMES: Readonly<Record<string, string>> = { [WAKAME_STYLE]: 'the Wakame-VDC dcmgr API 12.03' };
+const WAKAME_STYLE_NAME = 'the Wakame-VDC dcmgr API 12.03';
 
 /** dcmgr requires both on create; these are what a VM gets when the caller names neither. */
 const DEFAULT_VCPUS = 1;
@@ -60,15 +60,21 @@ const INSTEAD: Partial<Record<Capability, string>> = {
   tasks: 'follow images with list_images (their status) and VMs with get_vm',
 };
 
-export class WakameBackend implements VmmBackend {
+export class WakameBackend extends OptionalOperations implements VmmBackend {
   readonly style = WAKAME_STYLE;
   readonly imageDeletion =
     'a soft delete: dcmgr keeps the record with state deleted, and the image leaves list_images; no VM can be made from it afterwards, and this server cannot undo it.';
   readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * dcmgr would terminate a running instance, but this server keeps asking for a stop first, as on DSM;
+   * cores and memory are never changed here (updateVm says so in any state), so no stop is asked for that.
+   */
+  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set<StoppedChange>(['delete']);
   private readonly client: DcmgrClient;
   private readonly hypervisor: string | undefined;
 
   constructor(client: DcmgrClient, options: WakameBackendOptions = {}) {
+    super();
     this.client = client;
     this.hypervisor = options.hypervisor;
     const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image']);
@@ -84,7 +90,7 @@ export class WakameBackend implements VmmBackend {
   }
 
   unsupported(capability: Capability): OperationError {
-    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAMES[WAKAME_STYLE]}`, INSTEAD[capability]);
+    return unsupportedCapability(capability, `This Wakame-VDC target speaks ${WAKAME_STYLE_NAME}`, INSTEAD[capability]);
   }
 
   async listVms(ctx?: CallContext): Promise<VmSummary[]> {
@@ -115,16 +121,12 @@ export class WakameBackend implements VmmBackend {
     await this.checked('power_off', id, ctx, (instance) => this.client.powerAction(instance.id, 'poweroff', { force: true }, ctx?.signal));
   }
 
-  async reboot(id: VmId, ctx?: CallContext): Promise<void> {
+  override async reboot(id: VmId, ctx?: CallContext): Promise<void> {
     await this.checked('reboot', id, ctx, (instance) => this.client.powerAction(instance.id, 'reboot', {}, ctx?.signal));
   }
 
-  createVm(): Promise<StartedTask> {
-    return Promise.reject(this.unsupported('create_vm'));
-  }
-
   /** POST /instances; the instance then boots by itself (scheduling -> pending -> initializing -> running). */
-  async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
+  override async createVmFromImage(spec: NewVmFromImage, ctx?: CallContext): Promise<CreatedVm> {
     if (this.client.account === undefined || this.hypervisor === undefined) throw this.cannotCreate();
     const created = await this.client.createInstance(
       {
@@ -158,13 +160,15 @@ export class WakameBackend implements VmmBackend {
   }
 
   /**
-   * The account's images and the public ones. Soft-deleted images are left out: dcmgr keeps their
-   * records (state deleted) but nothing can be done with them; getImage still shows one by id.
+   * The account's images and the public ones. Soft-deleted images only when the filter asks for them:
+   * dcmgr keeps their records (state deleted) but nothing can be done with them.
    */
-  async listImages(ctx?: CallContext): Promise<WakameImage[]> {
+  async listImages(ctx?: CallContext, filter: ImageFilter = {}): Promise<WakameImage[]> {
     // is_public ORs the public images into an account's own; for an admin it would narrow the view to them.
-    const images = await this.client.listImages({ is_public: this.client.account !== undefined }, ctx?.signal);
-    return images.map(imageFromWire).filter((image) => image.status !== 'deleted');
+    const state = dcmgrStateFor(filter.status);
+    const images = await this.client.listImages({ is_public: this.client.account !== undefined, state }, ctx?.signal);
+    // Filtered again: `alive` keeps a record whose state is deleted while deleted_at is unset.
+    return images.map(imageFromWire).filter((image) => matchesImageFilter(image, filter));
   }
 
   async getImage(id: ImageId, ctx?: CallContext): Promise<WakameImage> {
@@ -181,24 +185,25 @@ export class WakameBackend implements VmmBackend {
     return { image_id: backup.image_id as ImageId };
   }
 
-  async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
+  override async updateImage(id: ImageId, changes: ImageChanges, ctx?: CallContext): Promise<void> {
     const image = await this.ownImage(id, 'change', ctx);
     await this.client.updateImage(image.id, { display_name: changes.new_name, description: changes.description }, ctx?.signal);
   }
 
   /**
-   * `copy_to` queues a dcmgr job that copies the image's file to `destination` (a backup storage); no
-   * new image record appears in this dcmgr, so the receipt names the source image.
+   * `copy_to` queues a dcmgr job: this site's backup storage agent sends the image's file to the site
+   * configured as `destination`, which registers the copy as a new image (its own id, pending until
+   * the file arrived) in its dcmgr. This dcmgr gets no new record, so the receipt is the job.
    */
-  async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<StartedImage> {
+  override async copyImage(id: ImageId, destination: string, ctx?: CallContext): Promise<QueuedCopy> {
     const image = await this.getImage(id, ctx);
     if (image.status !== 'available') {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is ${image.status}: only an available image can be copied`, {
         next: image.status === 'pending' ? 'wait until it is available (list_images shows its status), then copy it' : 'pick an available image',
       });
     }
-    await this.client.copyImage(image.id, destination, ctx?.signal);
-    return { image_id: image.id };
+    const job = await this.client.copyImage(image.id, destination, ctx?.signal);
+    return { job_id: job.uuid };
   }
 
   /** A soft delete: dcmgr keeps the record as `deleted`. */
@@ -208,30 +213,6 @@ export class WakameBackend implements VmmBackend {
       throw new OperationError('conflict', `Image ${JSON.stringify(image.name)} (${image.id}) is already deleted`, { next: 'nothing to do' });
     }
     await this.client.deleteImage(image.id, ctx?.signal);
-  }
-
-  listHosts(): Promise<Host[]> {
-    return Promise.reject(this.unsupported('hosts'));
-  }
-
-  listStorages(): Promise<Storage[]> {
-    return Promise.reject(this.unsupported('storages'));
-  }
-
-  listNetworks(): Promise<Network[]> {
-    return Promise.reject(this.unsupported('networks'));
-  }
-
-  listTasks(): Promise<TaskId[]> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  getTask(): Promise<Task> {
-    return Promise.reject(this.unsupported('tasks'));
-  }
-
-  clearTask(): Promise<void> {
-    return Promise.reject(this.unsupported('tasks'));
   }
 
   async close(): Promise<void> {
@@ -285,6 +266,14 @@ export class WakameBackend implements VmmBackend {
     });
   }
 
+}
+
+/**
+ * dcmgr's `state` filter for a neutral status: its own word where it has one (available, deleted),
+ * otherwise `alive` (not deleted), within which the caller picks pending or failed.
+ */
+function dcmgrStateFor(status: ImageStatus | undefined): 'available' | 'deleted' | 'alive' {
+  return status === 'available' || status === 'deleted' ? status : 'alive';
 }
 
 function refOf(instance: WireInstance): { id: string; name: string } {

@@ -3,7 +3,7 @@ import type { LoadedSettings } from '../../config.js';
 import { isLoopback, readText } from '../../secret-sources.js';
 import { boolean, dsmUrl, text } from '../../setting-fields.js';
 import type { ProviderDefinition, TargetSetup } from '../provider.js';
-import { WAKAME_STYLE_NAMES, WakameBackend } from './backend.js';
+import { WakameBackend } from './backend.js';
 import { DcmgrClient } from './dcmgr/client.js';
 import { tlsConnector, type DcmgrTlsSettings } from './dcmgr/tls.js';
 
@@ -27,7 +27,6 @@ const ACCOUNT_ID = /^a-[a-z0-9]{8}$/;
 export const wakame: ProviderDefinition<WakameConnection> = {
   type: 'wakame',
   title: 'Wakame-VDC',
-  styles: WAKAME_STYLE_NAMES,
   settingKeys: ['url', 'wakame_account', 'wakame_admin', 'wakame_hypervisor', 'ca_file'],
   targetFields: {
     url: dsmUrl(),

@@ -39,13 +39,20 @@ export const ACTION_LABELS: Record<DashboardAction, string> = {
   delete_vm: 'Delete',
 };
 
-/** The statuses in which each action makes sense; the backend would refuse the others. */
-const ACTION_STATUSES: Record<DashboardAction, readonly string[]> = {
+/**
+ * The statuses in which each action makes sense; the backend would refuse the others. Delete works in
+ * any status unless the target deletes only stopped VMs (`stopped_only`).
+ */
+const ACTION_STATUSES: Record<DashboardAction, readonly string[] | undefined> = {
   power_on: ['stopped'],
   shutdown: ['running'],
   power_off: ['running', 'paused', 'booting', 'shutting_down'],
-  delete_vm: ['stopped'],
+  delete_vm: undefined,
 };
+
+function allowedStatuses(target: DashboardTarget, action: DashboardAction): readonly string[] | undefined {
+  return target.stopped_only.includes(action) ? ['stopped'] : ACTION_STATUSES[action];
+}
 
 /** Statuses that change by themselves: while a VM has one, the view keeps reading. */
 const TRANSIENT = new Set(['booting', 'shutting_down', 'moving', 'stor_migrating', 'creating', 'importing', 'preparing']);
@@ -59,7 +66,8 @@ export function disabledReason(target: DashboardTarget, vm: DashboardVm, action:
   const refused = vm.blocked?.[action] ?? target.blocked[action];
   if (refused !== undefined) return refused;
   if (state.busy.has(vmKey(target.name, vm.name))) return 'Another action on this VM is under way.';
-  if (!ACTION_STATUSES[action].includes(vm.status)) return `Not while the VM is ${vm.status.replace(/_/g, ' ')}.`;
+  const allowed = allowedStatuses(target, action);
+  if (allowed !== undefined && !allowed.includes(vm.status)) return `Not while the VM is ${vm.status.replace(/_/g, ' ')}.`;
   return undefined;
 }
 

@@ -179,18 +179,23 @@ export const actions: Readonly<Record<string, Action>> = {
     return { image_id: state.addImage({ name, region, ready: false, disk_format: format, fails }).image_id };
   },
 
+  // Every value a string, the price per hour beside its display texts (see ../plans.ts for the sources).
   'plan/list/': () => ({
     plans: PLANS.map((plan) => ({
       plan_id: plan.plan_id,
       name: plan.name,
+      category: plan.category,
       vcpu: String(plan.vcpu),
       ram: String(plan.ram),
       storage: String(plan.storage),
       bandwidth: String(plan.bandwidth),
-      price: plan.price.toFixed(2),
-      regions: plan.regions,
+      price: String(plan.hourly),
+      price_nice: `$${plan.hourly}`,
+      price_monthly_nice: `$${plan.monthly}`,
+      regions_nice: plan.regions.map((region) => (REGIONS[region] ?? region).split(',')[0]).join(', '),
     })),
   }),
 
+  // A map of region id to display name (see regionsOf in ../backend.ts).
   'region/list/': () => ({ regions: { ...REGIONS } }),
 };

@@ -18,6 +18,13 @@ export const DEMO_API = {
   apiKey: 'SimulatedLunaNodeKey-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-demo-only-not-a-real-key-0000000000000000000',
 } as const;
 
+/**
+ * LunaNode tells no bad credential from another: an unknown api_id, a wrong partial key, a bad signature
+ * and a stale nonce all get this one text, as the live API answered the test suite of nomoon/lunanode
+ * (spec/lunanode/api_spec.rb).
+ */
+export const AUTHENTICATION_FAILURE = 'authentication failure; common reasons: bad nonce (computer time off), source IP mismatch, invalid API id/key';
+
 /** How far a nonce may be from the simulator's clock. */
 const NONCE_WINDOW_S = 300;
 
@@ -83,9 +90,13 @@ export async function startLunaNodeSimulator(options: LunaNodeSimulatorOptions =
     } catch {
       return refusal('req must be a JSON object of strings');
     }
-    if (fields.api_id !== DEMO_API.apiId || fields.api_partialkey !== partialKeyOf(DEMO_API.apiKey)) return refusal('invalid api_id or api_partialkey');
-    if (!/^\d+$/.test(nonce) || Math.abs(Number(nonce) - now() / 1000) > NONCE_WINDOW_S) return refusal('invalid nonce: it must be the current Unix time');
-    if (signature !== signRequest(DEMO_API.apiKey, endpoint, req, nonce)) return refusal('invalid signature');
+    const authentic =
+      fields.api_id === DEMO_API.apiId &&
+      fields.api_partialkey === partialKeyOf(DEMO_API.apiKey) &&
+      /^\d+$/.test(nonce) &&
+      Math.abs(Number(nonce) - now() / 1000) <= NONCE_WINDOW_S &&
+      signature === signRequest(DEMO_API.apiKey, endpoint, req, nonce);
+    if (!authentic) return refusal(AUTHENTICATION_FAILURE);
     const action = actions[endpoint];
     if (action === undefined) return refusal('invalid API endpoint');
     try {

@@ -9,20 +9,25 @@ export const REGIONS: Readonly<Record<string, string>> = { toronto: 'Toronto, Ca
 export interface SimPlan {
   plan_id: string;
   name: string;
+  category: string;
   vcpu: number;
   ram: number;
   storage: number;
   bandwidth: number;
-  price: number;
+  /** Dollars per hour, as plan/list's `price`; the month is shown beside it. */
+  hourly: number;
+  monthly: number;
   regions: string[];
 }
 
+const EVERY_REGION = Object.keys(REGIONS);
+
 export const PLANS: readonly SimPlan[] = [
-  { plan_id: '1', name: 's.half', vcpu: 1, ram: 512, storage: 10, bandwidth: 500, price: 2.5, regions: ['toronto', 'montreal'] },
-  { plan_id: '2', name: 's.1', vcpu: 1, ram: 1024, storage: 20, bandwidth: 1000, price: 3.5, regions: Object.keys(REGIONS) },
-  { plan_id: '3', name: 's.2', vcpu: 2, ram: 2048, storage: 40, bandwidth: 2000, price: 7, regions: Object.keys(REGIONS) },
-  { plan_id: '4', name: 'm.4', vcpu: 4, ram: 4096, storage: 70, bandwidth: 3000, price: 14, regions: Object.keys(REGIONS) },
-  { plan_id: '5', name: 'm.8', vcpu: 4, ram: 8192, storage: 140, bandwidth: 4000, price: 28, regions: ['toronto'] },
+  { plan_id: '1', name: 's.half', category: 'General Purpose', vcpu: 1, ram: 512, storage: 10, bandwidth: 500, hourly: 0.0034, monthly: 2.5, regions: ['toronto', 'montreal'] },
+  { plan_id: '2', name: 's.1', category: 'General Purpose', vcpu: 1, ram: 1024, storage: 20, bandwidth: 1000, hourly: 0.0048, monthly: 3.5, regions: EVERY_REGION },
+  { plan_id: '3', name: 's.2', category: 'General Purpose', vcpu: 2, ram: 2048, storage: 40, bandwidth: 2000, hourly: 0.0096, monthly: 7, regions: EVERY_REGION },
+  { plan_id: '4', name: 'm.4', category: 'Memory-Optimized', vcpu: 4, ram: 4096, storage: 70, bandwidth: 3000, hourly: 0.0192, monthly: 14, regions: EVERY_REGION },
+  { plan_id: '5', name: 'm.8', category: 'Memory-Optimized', vcpu: 4, ram: 8192, storage: 140, bandwidth: 4000, hourly: 0.0384, monthly: 28, regions: ['toronto'] },
 ];
 
 type Phase = { word: string; raw: string; until?: number };

@@ -35,7 +35,8 @@ function matchesState(image: SimImage, wanted: string | undefined): boolean {
     case 'alive_with_deleted':
       return true;
     case 'alive':
-      return image.state !== 'deleted';
+      // dcmgr's alive images are those without a deleted_at.
+      return image.deletedAt === null;
     default:
       return image.state === wanted;
   }
@@ -60,8 +61,9 @@ export function copyImage(state: WakameState, requester: Requester, id: string, 
   const destination = params.get('destination') ?? '';
   if (destination === '') throw new DcmgrFailure('InvalidParameter', 'destination');
   // The backup object of an image still being made has no storage node to copy from yet.
-  if (image.state !== 'available') throw new DcmgrFailure('InvalidBackupStorage', 'Not ready for copy_to task.');
-  const job = { id: state.newId('j'), imageId: image.id, destination, createdAt: state.now() };
+  if (image.state !== 'available') throw new DcmgrFailure('InvalidBackupStorage', 'Not ready for copy task');
+  // Like dcmgr: a queued job (ids job-...), and no new image here; the destination site registers the copy.
+  const job = { id: state.newId('job'), imageId: image.id, destination, createdAt: state.now() };
   state.jobs.push(job);
   return { uuid: job.id, created_at: isoTime(job.createdAt) };
 }
