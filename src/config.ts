@@ -128,15 +128,15 @@ export const SettingsSchema = z
       .register(settingDocs, { env: 'VMM_REGION', flag: '--region', value: 'REGION', description: 'lunanode: default region for new images (toronto, montreal, roubaix)' }),
     ca_file: text()
       .optional()
-      .register(settingDocs, { env: 'VMM_CA_FILE', flag: '--ca-file', value: 'FILE', path: true, description: 'PEM file of a CA to trust for the DSM certificate' }),
+      .register(settingDocs, { env: 'VMM_CA_FILE', flag: '--ca-file', value: 'FILE', path: true, description: 'PEM file of a CA to trust for the DSM certificate (wakame: the certificate of dcmgr\'s TLS proxy)' }),
     tls_fingerprint: fingerprint()
       .optional()
-      .register(settingDocs, { env: 'VMM_TLS_FINGERPRINT', flag: '--tls-fingerprint', value: 'SHA256', description: 'pin the DSM certificate by its SHA-256 fingerprint' }),
+      .register(settingDocs, { env: 'VMM_TLS_FINGERPRINT', flag: '--tls-fingerprint', value: 'SHA256', description: 'pin the DSM certificate by its SHA-256 fingerprint (wakame: that of dcmgr\'s TLS proxy)' }),
     insecure_tls: boolean().register(settingDocs, {
       env: 'VMM_INSECURE_TLS',
       flag: '--insecure-tls',
       default: false,
-      description: 'do not verify the DSM certificate (last resort; warns on every start)',
+      description: 'do not verify the DSM certificate, or that of dcmgr\'s TLS proxy (last resort; warns on every start)',
     }),
     wakame_account: text()
       .optional()

@@ -144,7 +144,7 @@ describe('DSM client: login and logout', () => {
     const [discovery, login, list, set] = proxy.seen;
     expect(discovery?.headers['x-syno-token']).toBeUndefined();
     expect(login?.headers['x-syno-token']).toBeUndefined();
-    expect(list?.headers['x-syno-token']).toMatch(/\w{8,}/);
+    expect(list?.headers['x-syno-token']).toMatch(/^[\w-]{16}$/);
     expect(set?.headers['x-syno-token']).toBe(list?.headers['x-syno-token']);
     expect(redactText(String(list?.headers['x-syno-token']))).toBe('[redacted]');
   });

@@ -1,13 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationError } from '../src/errors.js';
 import { capturingLogger, client, GUEST, simulator } from './dsm-helpers.js';
+import { makeTestCertificates, WRONG_FINGERPRINT, type TestCertificates } from './tls-helpers.js';
 
-/** A self-signed certificate like DSM's, made with the openssl CLI for this test run. */
-let dir: string;
+let certificates: TestCertificates;
 let key: string;
 let cert: string;
 let fingerprint: string;
@@ -15,24 +11,14 @@ let fingerprint: string;
 let otherKey: string;
 let otherCert: string;
 
-function selfSigned(name: string, subjectAltName: string): { key: string; cert: string } {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-days', '1',
-    '-addext', `subjectAltName=${subjectAltName}`,
-    '-keyout', join(dir, `${name}.key.pem`), '-out', join(dir, `${name}.cert.pem`),
-  ], { stdio: 'ignore' });
-  return { key: readFileSync(join(dir, `${name}.key.pem`), 'utf8'), cert: readFileSync(join(dir, `${name}.cert.pem`), 'utf8') };
-}
-
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vmm-mcp-tls-'));
-  ({ key, cert } = selfSigned('localhost', 'DNS:localhost,IP:127.0.0.1'));
-  ({ key: otherKey, cert: otherCert } = selfSigned('nas.example', 'DNS:nas.example'));
-  const printed = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', join(dir, 'localhost.cert.pem')], { encoding: 'utf8' });
-  fingerprint = printed.trim().replace(/^.*=/, '');
+  certificates = makeTestCertificates();
+  ({ key, cert } = certificates.local);
+  ({ key: otherKey, cert: otherCert } = certificates.other);
+  fingerprint = certificates.fingerprint;
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => certificates.remove());
 
 async function rejection(promise: Promise<unknown>): Promise<OperationError> {
   const error = await promise.then(
@@ -59,8 +45,7 @@ describe('DSM client: TLS', () => {
 
   it('refuses a certificate that does not match the pin before sending anything', async () => {
     const sim = await simulator({ tls: { key, cert } });
-    const wrong = 'AB:'.repeat(31) + 'AB';
-    const dsm = client(sim.url, { tls: { fingerprint: wrong } });
+    const dsm = client(sim.url, { tls: { fingerprint: WRONG_FINGERPRINT } });
     const error = await rejection(dsm.call(GUEST, 'list', {}, { kind: 'read' }));
     expect(error.kind).toBe('tls');
     expect(error.message).toContain(fingerprint);

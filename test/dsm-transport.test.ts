@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { DsmTransport, WireFailure } from '../src/providers/synology/dsm/transport.js';
 import { OperationError } from '../src/errors.js';
-import { silentLogger } from '../src/log.js';
 import { client, GUEST, guestId, onCleanup, requestsTo, simulator } from './dsm-helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<OperationError> {
@@ -179,31 +177,5 @@ describe('DSM client: answers that are not DSM', () => {
     const error = await rejection(dsm.call(GUEST, 'list', {}, { kind: 'read' }));
     expect(error.kind).toBe('protocol');
     expect(error.message).toMatch(/success/);
-  });
-});
-
-describe('DSM transport: connection pool', () => {
-  it('closes without ever connecting when nothing was sent, and refuses to send afterwards as not delivered', async () => {
-    const sim = await simulator();
-    const transport = new DsmTransport({ url: sim.url, timeoutMs: 1000, tls: {}, logger: silentLogger });
-    await transport.close();
-    const failure = await transport.send({ path: 'entry.cgi', httpMethod: 'GET', params: { api: 'SYNO.API.Info', version: 1, method: 'query' } }, undefined).then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-    expect(failure).toBeInstanceOf(WireFailure);
-    expect(failure).toMatchObject({ reason: 'network', maybeDelivered: false });
-    expect(sim.stats.requests).toHaveLength(0);
-  });
-
-  it('shares one pool between requests sent before the first one connected', async () => {
-    const sim = await simulator();
-    const transport = new DsmTransport({ url: sim.url, timeoutMs: 5000, tls: {}, logger: silentLogger });
-    onCleanup(() => transport.close());
-    const query = { path: 'query.cgi', httpMethod: 'GET', params: { api: 'SYNO.API.Info', version: 1, method: 'query', query: 'all' } } as const;
-    const answers = await Promise.all([transport.send(query, undefined), transport.send(query, undefined)]);
-    expect(answers.map((answer) => answer.success)).toEqual([true, true]);
-    await transport.close();
-    expect(sim.stats.requests).toHaveLength(2);
   });
 });

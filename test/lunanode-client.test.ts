@@ -210,4 +210,16 @@ describe('LunaNode client and adapter against the simulator', () => {
     expect(error.message).toContain('may or may not have happened');
     expect(sim.requests.length - before).toBe(1);
   });
+
+  it('says a write was not sent when the connection is refused, and sends nothing for an already aborted signal', async () => {
+    const gone = await startLunaNodeSimulator();
+    await gone.close();
+    const refused = await failure(client({ url: gone.url }).call('vm', 'start', { vm_id: 'x' }, { kind: 'write' }));
+    expect(refused).toMatchObject({ kind: 'transport', outcomeUnknown: false });
+    expect(refused.message).toMatch(/ECONNREFUSED.*Nothing was sent/);
+    const before = sim.requests.length;
+    const cancelled = await failure(client().call('vm', 'start', { vm_id: 'x' }, { kind: 'write', signal: AbortSignal.abort() }));
+    expect(cancelled).toMatchObject({ kind: 'cancelled', outcomeUnknown: false });
+    expect(sim.requests.length).toBe(before);
+  });
 });

@@ -80,7 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sims.set(setup.name, sim);
     const dsm = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password, logger });
     const policy = { ...DEFAULT_POLICY, ...setup.policy };
-    const backend = createDsmBackend(dsm);
+    const backend = createDsmBackend(dsm, logger);
     const vmm = new Vmm(policy.readOnly ? readOnlyBackend(backend, setup.name) : backend, { pollMs: 10, maxPollMs: 20 });
     targets.push({ name: setup.name, vmm, policy });
   }

@@ -7,9 +7,9 @@ import { errorText, structured } from './mcp-harness.js';
 import { type ProvidersHarness, startProvidersHarness } from './providers-harness.js';
 
 /**
- * Which changes need a stopped VM is each backend's to say: DSM and Wakame-VDC refuse deleting a running
- * VM before anyone is asked to confirm; LunaNode's vm/delete works in any state, so there the human is
- * asked, told the VM runs and will be destroyed.
+ * Which changes need a stopped VM is each backend's to say: DSM refuses deleting a running VM before
+ * anyone is asked to confirm; LunaNode's vm/delete and dcmgr's DELETE work in any state, so there the
+ * human is asked, told the VM runs and will be destroyed.
  */
 
 let h: ProvidersHarness;
@@ -41,7 +41,7 @@ describe('stopped-VM preconditions per backend', () => {
     const asked = structured<Confirmation>(await h.call('delete_vm', { target: 'luna', vm: 'web-1' }));
     expect(asked.status).toBe('confirmation_required');
     expect(asked.preview.subject.status).toBe('running');
-    expect(asked.preview.consequence).toContain('It is running now: it is destroyed as it runs, without a shutdown');
+    expect(asked.preview.consequence).toContain('It is running now: it is destroyed while it runs, without a clean shutdown');
     expect(lunaVm('web-1')).toBeDefined();
 
     const deleted = structured<{ status: string; deleted: { name: string } }>(
@@ -70,12 +70,12 @@ describe('stopped-VM preconditions per backend', () => {
     expect(deleted.status).toBe('deleted');
     expect(asked).toHaveLength(1);
     const message = asked[0]?.params.message ?? '';
-    expect(message).toContain('It is running now: it is destroyed as it runs, without a shutdown');
+    expect(message).toContain('It is running now: it is destroyed while it runs, without a clean shutdown');
     expect(message).toContain('Status: "running"');
     expect(lunaVm('db-1')).toBeUndefined();
   });
 
-  it('still refuses a running DSM VM and a running Wakame-VDC VM before any confirmation', async () => {
+  it('still refuses a running DSM VM before any confirmation', async () => {
     h = await startProvidersHarness();
     const onNas = await h.call('delete_vm', { target: 'nas', vm: 'web-01' });
     expect(onNas.isError).toBe(true);
@@ -83,13 +83,23 @@ describe('stopped-VM preconditions per backend', () => {
     expect(errorText(onNas)).toContain('stop it first');
     expect(JSON.stringify(onNas)).not.toContain('confirm_token');
     expect([...h.sims.nas.state.vms.values()].map((vm) => vm.name)).toContain('web-01');
-
-    const onVdc = await h.call('delete_vm', { target: 'vdc', vm: 'web-1' });
-    expect(errorText(onVdc)).toContain('delete_vm refused: VM "web-1" is running, and only a stopped VM can be deleted');
-    expect(JSON.stringify(onVdc)).not.toContain('confirm_token');
-    expect(h.sims.vdc.stats.requests.some((request) => request.method === 'DELETE')).toBe(false);
     expect(outcomesOf('nas')).toEqual(['delete_vm refused']);
-    expect(outcomesOf('vdc')).toEqual(['delete_vm refused']);
+  });
+
+  it('terminates a running Wakame-VDC instance after confirmation, as dcmgr does', async () => {
+    h = await startProvidersHarness();
+    const asked = structured<Confirmation>(await h.call('delete_vm', { target: 'vdc', vm: 'web-1' }));
+    expect(asked.status).toBe('confirmation_required');
+    expect(asked.preview.consequence).toContain('It is running now: it is destroyed while it runs');
+    expect(h.sims.vdc.stats.requests.some((request) => request.method === 'DELETE')).toBe(false);
+
+    const deleted = structured<{ status: string }>(
+      await h.call('delete_vm', { target: 'vdc', vm: 'web-1', confirm_token: asked.confirm_token }),
+    );
+    expect(deleted.status).toBe('deleted');
+    const instance = [...h.sims.vdc.state.instances.values()].find((each) => each.displayName === 'web-1');
+    expect(['shuttingdown', 'terminated']).toContain(instance?.state);
+    expect(outcomesOf('vdc')).toEqual(['delete_vm confirmation_required', 'delete_vm ok']);
   });
 
   it('enables the dashboard\'s Delete button on a running VM only where the target deletes running VMs', async () => {
@@ -99,7 +109,7 @@ describe('stopped-VM preconditions per backend', () => {
     expect(data.targets.map((each) => [each.name, each.stopped_only])).toEqual([
       ['nas', ['delete_vm']],
       ['luna', []],
-      ['vdc', ['delete_vm']],
+      ['vdc', []],
     ]);
     const view: ViewState = { data, filter: '', sort: { key: 'name', descending: false }, busy: new Map(), polling: false };
     const reasonFor = (name: string, vm: string) => {
@@ -109,7 +119,7 @@ describe('stopped-VM preconditions per backend', () => {
     };
     expect(reasonFor('luna', 'web-1')).toBeUndefined();
     expect(reasonFor('nas', 'web-01')).toBe('Not while the VM is running.');
-    expect(reasonFor('vdc', 'web-1')).toBe('Not while the VM is running.');
+    expect(reasonFor('vdc', 'web-1')).toBeUndefined();
   });
 
   it("answers vcpus on a running VM with what each system allows, not a stop it would not need", async () => {

@@ -1,8 +1,8 @@
-import { CallToolResultSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
+import { CallToolResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEMO_USER, ManualClock, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import { annotationsFor, TOOL_DEFINITIONS } from '../src/tools/index.js';
-import { errorText, startHarness, structured, textOf, type Harness } from './mcp-harness.js';
+import { errorText, FAST, startHarness, structured, textOf, type Harness } from './mcp-harness.js';
 
 const CATALOG = {
   list_vms: 'read',
@@ -31,7 +31,10 @@ const CATALOG = {
   show_dashboard: 'read',
 } as const;
 
-/** Tools no DSM can do (LunaNode and Wakame-VDC can): a server with only DSM targets does not list them. */
+/**
+ * Tools no DSM can do (LunaNode and Wakame-VDC can), and reboot, which only DSM 7's internal dialect
+ * has: a server with only DSM targets does not list them before it asked the box what it speaks.
+ */
 const NOT_ON_DSM = ['reboot', 'update_image', 'copy_image'];
 
 type VmRowShape = [name: string, status: string, vcpus: number, ram_mb: number, host: string | null];
@@ -54,14 +57,19 @@ interface Setup {
   simulator: SimulatorOptions;
   /** The API style list_targets reports. */
   style: 'dsm-official' | 'dsm-internal' | 'dsm-compact';
+  /**
+   * Only DSM 7's internal dialect restarts a guest (`pwr_ctl` `reboot`): once the box turned out to
+   * speak it, reboot joins tools/list (and the server says the list changed).
+   */
+  reboots: boolean;
 }
 
 const SETUPS: Setup[] = [
-  { label: 'DSM 7, official API (default)', simulator: {}, style: 'dsm-official' },
+  { label: 'DSM 7, official API (default)', simulator: {}, style: 'dsm-official', reboots: false },
   // The guide's guests carry no host fields; this box leaves them out, so hosts come from the storages.
-  { label: 'DSM 6, official API, guests without host fields', simulator: { dsmVersion: 6, guestHostFields: false }, style: 'dsm-official' },
-  { label: 'DSM 7, internal guest API only', simulator: { style: 'internal' }, style: 'dsm-internal' },
-  { label: "the seeds' compact style only", simulator: { style: 'compact' }, style: 'dsm-compact' },
+  { label: 'DSM 6, official API, guests without host fields', simulator: { dsmVersion: 6, guestHostFields: false }, style: 'dsm-official', reboots: false },
+  { label: 'DSM 7, internal guest API only', simulator: { style: 'internal' }, style: 'dsm-internal', reboots: true },
+  { label: "the seeds' compact style only", simulator: { style: 'compact' }, style: 'dsm-compact', reboots: false },
 ];
 
 let setup: Setup = SETUPS[0]!;
@@ -120,6 +128,22 @@ describe('tool catalog', () => {
     expect(byName.get('list_vms')?.annotations).toEqual({ readOnlyHint: true, idempotentHint: true });
     expect(byName.get('power_on')?.annotations).toEqual({ readOnlyHint: false, destructiveHint: false });
     expect(byName.get('delete_vm')?.annotations).toEqual({ readOnlyHint: false, destructiveHint: true });
+  });
+
+  it('lists reboot once the box turned out to speak the dialect that has it, telling the client the list changed', async () => {
+    const h = await open();
+    let changed = 0;
+    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed += 1;
+    });
+    structured(await h.call('list_targets'));
+    structured(await h.call('list_vms', {}));
+    const names = (await h.client.listTools()).tools.map((tool) => tool.name);
+    expect(names.includes('reboot')).toBe(setup.reboots);
+    expect(names).not.toContain('update_image');
+    // Notifications travel behind the answer they follow; the list itself is the check that cannot race.
+    await vi.waitFor(() => expect(changed).toBe(setup.reboots ? 1 : 0), { timeout: 5_000 });
+    if (!setup.reboots) await expect(h.call('reboot', { vm: 'web-01' })).rejects.toThrow(/Unknown tool: reboot/);
   });
 
   it('lists no target argument with one target, confirm_token on destructive tools only, and rejects unknown fields in the schema', async () => {
@@ -226,13 +250,20 @@ describe('read tools', () => {
     if (internal()) {
       expect(errorText(await h.call('list_images'))).toContain('does not offer SYNO.Virtualization.Image');
     } else {
-      const images = structured<{ images: Array<{ name: string; type: string; storages: Array<{ name: string }> }>; total: number }>(await h.call('list_images'));
+      const images = structured<{ images: Array<{ name: string; type: string; size_gb?: number }>; total: number }>(await h.call('list_images'));
       expect(images.images.map((image) => `${image.name}:${image.type}`)).toEqual([
         'ubuntu-24.04-cloud:disk',
         'debian-12-cloud:disk',
         'ubuntu-24.04-live.iso:iso',
       ]);
       expect(images.total).toBe(3);
+      // The compact list and a DSM 7 box's internal one carry sizes; a DSM 6 box has only the guide's list, which has none.
+      const sized = setup.simulator.dsmVersion !== 6;
+      for (const image of images.images) {
+        const simulated = [...h.sim.state.images.values()].find((item) => item.name === image.name);
+        if (sized) expect(image.size_gb, image.name).toBeCloseTo((simulated?.size_mb ?? -1) / 1024, 2);
+        else expect(image.size_gb, image.name).toBeUndefined();
+      }
     }
     const hosts = structured<{ hosts: Array<{ name: string; ram_mb?: { free: number; total: number }; cpu_threads?: { free: number; total: number } }> }>(
       await h.call('list_hosts'),
@@ -344,6 +375,44 @@ describe('write tools', () => {
     const off = structured<{ status: string; vm: VmBriefShape }>(await h.call('shutdown', { vm: 'web-01', wait: true }));
     expect(off).toMatchObject({ status: 'done', vm: { name: 'web-01', status: 'stopped' } });
     expect(simStatus(h, 'web-01')).toBe('shutdown');
+  });
+
+  it.skipIf(!each.reboots)('reboots a running VM where the dialect can: running -> booting -> running, with nothing else sent', async () => {
+    const clock = new ManualClock();
+    const h = await open({ simulator: { clock } });
+    structured(await h.call('list_targets'));
+    const before = h.sim.stats.requests.length;
+    const requested = structured<{ status: string; vm: VmBriefShape }>(await h.call('reboot', { vm: 'web-01' }));
+    expect(requested).toMatchObject({ status: 'requested', vm: { name: 'web-01', status: 'booting' } });
+    // The name resolved from the list (this dialect's get is not known to take a name), the VM read, the
+    // reboot itself and the VM read after it, each guest read with the storage list that places it on a
+    // host (this dialect names none); nothing else reaches the box, not even a login.
+    const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method} ${request.params.action ?? ''}`.trim());
+    expect(sent).toEqual([
+      'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list', 'Guest.Action pwr_ctl reboot', 'Guest get', 'API.Storage list',
+    ]);
+    expect(simStatus(h, 'web-01')).toBe('booting');
+    clock.advance(FAST.powerSettleMs ?? 0);
+    expect(simStatus(h, 'web-01')).toBe('running');
+    expect(structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'web-01' })).vm.status).toBe('running');
+    const waiting = h.call('reboot', { vm: 'web-01', wait: true, timeout_s: 30 });
+    await vi.waitFor(() => expect(simStatus(h, 'web-01')).toBe('booting'), { timeout: 20_000, interval: 5 });
+    clock.advance(FAST.powerSettleMs ?? 0);
+    expect(structured<{ status: string; vm: VmBriefShape }>(await waiting)).toMatchObject({ status: 'done', vm: { status: 'running' } });
+  });
+
+  it.skipIf(!each.reboots)('refuses to reboot a stopped VM from the status it read, sending nothing that changes it, naming power_on', async () => {
+    const h = await open();
+    structured(await h.call('list_targets'));
+    const before = h.sim.stats.requests.length;
+    const text = errorText(await h.call('reboot', { vm: 'win10' }));
+    expect(h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method}`)).toEqual([
+      'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list',
+    ]);
+    expect(simStatus(h, 'win10')).toBe('shutdown');
+    expect(text).toContain('VM win10 is stopped, so there is nothing to reboot');
+    expect(text).toContain('Next: start it with power_on instead');
+    expect(h.auditEntries().filter((entry) => entry.outcome !== 'started').map((entry) => `${String(entry.tool)} ${String(entry.outcome)}`)).toEqual(['reboot error']);
   });
 
   it('creates a VM from parts, waits for the task, and sets CPU and RAM afterwards', async () => {
@@ -519,6 +588,38 @@ describe('backend requests per call', () => {
     } else {
       expect(sent.slice(0, firstChange).filter((request) => request === 'list')).toHaveLength(1);
     }
+  });
+});
+
+describe.runIf(each.style === 'dsm-official')('image sizes on the official API', () => {
+  it('joins the internal image list by image_id where discovery lists it, with one request beside the guide list, none where it does not', async () => {
+    const h = await open();
+    structured(await h.call('list_targets'));
+    const before = h.sim.stats.requests.length;
+    const images = structured<{ images: Array<{ id: string; size_gb?: number }> }>(await h.call('list_images'));
+    const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api} ${request.method}`);
+    if (setup.simulator.dsmVersion === 6) {
+      expect(sent).toEqual(['SYNO.Virtualization.API.Guest.Image list']);
+      expect(images.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
+      return;
+    }
+    expect(sent.sort()).toEqual(['SYNO.Virtualization.API.Guest.Image list', 'SYNO.Virtualization.Image list']);
+    expect(images.images.map((image) => [image.id, image.size_gb])).toEqual(
+      [...h.sim.state.images.values()].map((image) => [image.id, Math.round((image.size_mb / 1024) * 100) / 100]),
+    );
+  });
+
+  it.skipIf(each.simulator.dsmVersion === 6)('still lists the images, without sizes, when the internal list fails, and logs why', async () => {
+    const h = await open();
+    structured(await h.call('list_targets'));
+    // Every attempt of the read (the first and its two retries) answers HTTP 500.
+    h.sim.faults.failNext(3, { kind: 'http500', match: { api: 'SYNO.Virtualization.Image' } });
+    const failed = structured<{ images: Array<{ name: string; size_gb?: number }>; total: number }>(await h.call('list_images'));
+    expect(failed.total).toBe(3);
+    expect(failed.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
+    expect(h.logLines.filter((line) => line.includes('SYNO.Virtualization.Image list failed, so images are listed without their sizes'))).not.toEqual([]);
+    const again = structured<{ images: Array<{ size_gb?: number }> }>(await h.call('list_images'));
+    expect(again.images.every((image) => typeof image.size_gb === 'number')).toBe(true);
   });
 });
 

@@ -3,6 +3,8 @@ import { DsmClient } from '../src/providers/synology/dsm/client.js';
 import { createDsmBackend } from '../src/providers/synology/backend.js';
 import { DEMO_USER, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../src/providers/synology/simulator/index.js';
 import type { VmmBackend } from '../src/vmm/backend.js';
+import { createLogger } from '../src/log.js';
+import { INTERNAL_IMAGE_API, InternalImageSizes } from '../src/providers/synology/image-sizes.js';
 import type { VmId } from '../src/vmm/model.js';
 
 /**
@@ -80,6 +82,39 @@ describe('the internal guest family: DSM 7 dialect or the seeds CamelCase one', 
     expect(dsm7.backend.style).toBe('dsm-internal');
     expect(guestCalls(seeds.sim)).toEqual(['get']);
     expect(guestCalls(dsm7.sim)).toEqual(['get']);
+  });
+
+  it('can reboot only in DSM 7 dialect, said once the dialect is settled and not before', async () => {
+    const seeds = await target({ style: 'compact' });
+    const dsm7 = await target({ style: 'internal' });
+    const official = await target({});
+    for (const { backend } of [seeds, dsm7, official]) expect(backend.capabilities.has('reboot')).toBe(false);
+    await Promise.all([seeds, dsm7, official].map(({ backend }) => backend.prepare?.()));
+    expect([seeds, dsm7, official].map(({ backend }) => backend.capabilities.has('reboot'))).toEqual([false, true, false]);
+    expect([seeds, dsm7, official].map(({ backend }) => backend.offers?.has('reboot'))).toEqual([false, true, false]);
+    const web = dsm7.sim.state.vmNamed('web-01')!;
+    await dsm7.backend.reboot(web.id as VmId);
+    expect(dsm7.sim.stats.requests.find((request) => request.method === 'pwr_ctl')?.params).toMatchObject({ guest_id: web.id, action: 'reboot' });
+    expect(web.status).toBe('booting');
+    const refused = await seeds.backend.reboot(seeds.sim.state.vmNamed('web-01')!.id as VmId).then(() => undefined, (error: unknown) => error);
+    expect(String(refused)).toContain('offers no rebooting virtual machines');
+    expect(guestCalls(seeds.sim)).toEqual(['get']);
+  });
+
+  it('reads image sizes for the official family in the dialect the box speaks: lowercase on DSM 7, CamelCase after one 103', async () => {
+    for (const [style, methods] of [['official', ['list', 'list']], ['compact', ['list', 'List', 'List']]] as const) {
+      const sim = await startSimulator({ style });
+      const client = new DsmClient({ url: sim.url, username: DEMO_USER.account, password: DEMO_USER.password });
+      opened.push({ sim, backend: { close: () => client.close() } as VmmBackend });
+      const lines: string[] = [];
+      const logger = createLogger('debug', (line) => lines.push(line));
+      const sizes = new InternalImageSizes((method, params, ctx) => client.call(INTERNAL_IMAGE_API, method, params, { kind: 'read', signal: ctx?.signal }), logger);
+      const expected = [...sim.state.images.values()].map((image) => [image.id, image.size_mb]);
+      expect([...(await sizes.byId(undefined))]).toEqual(expected);
+      expect([...(await sizes.byId(undefined))]).toEqual(expected);
+      expect(sim.stats.requests.filter((request) => request.api === INTERNAL_IMAGE_API).map((request) => request.method), style).toEqual(methods);
+      expect(lines).toEqual([]);
+    }
   });
 
   it('remembers the dialect per target: two targets of different kinds each keep their own', async () => {

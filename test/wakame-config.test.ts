@@ -74,4 +74,14 @@ describe('Wakame-VDC settings', () => {
     const noAccount = configFile([{ name: 'vdc', type: 'wakame', url: URL }]);
     expect(errorOf(() => resolve(noAccount))).toMatch(/targets\[0\]\.account in .* is required for targets\[0\] \(vdc\)/);
   });
+
+  it('takes a SHA-256 pin for the dcmgr certificate, from VMM_TLS_FINGERPRINT or a target entry, and refuses a malformed one', () => {
+    const pin = 'ab'.repeat(32);
+    const single = resolve({ VMM_TYPE: 'wakame', VMM_URL: 'https://dcmgr.example:8443', VMM_WAKAME_ACCOUNT: 'a-shpoolxx', VMM_TLS_FINGERPRINT: pin });
+    expect((single.targets[0]?.connection as WakameConnection).tls).toEqual({ fingerprint: pin });
+    const file = resolve(configFile([{ name: 'vdc', type: 'wakame', url: 'https://dcmgr.example:8443', account: 'a-tenant01', tls_fingerprint: pin }]));
+    expect((file.targets[0]?.connection as WakameConnection).tls).toEqual({ fingerprint: pin });
+    const short = configFile([{ name: 'vdc', type: 'wakame', url: 'https://dcmgr.example:8443', account: 'a-tenant01', tls_fingerprint: 'ab:cd' }]);
+    expect(errorOf(() => resolve(short))).toMatch(/tls_fingerprint.*must be a SHA-256 fingerprint/);
+  });
 });

@@ -26,7 +26,7 @@ const WEB_URL = /^(https?|ftp):\/\/[^\s\u0000-\u001f\u007f-\u009f]+$/i;
 const listImages = defineTool({
   name: 'list_images',
   title: 'List images',
-  description: 'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb where the backend reports it, paged.',
+  description: 'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb on DSM where the box offers its internal image list, paged.',
   effect: 'read',
   input: z.object({
     status: z

@@ -52,17 +52,27 @@ class GuardStop extends Error {
  * unknown tool with an error result and validates arguments before the boundary could explain them.
  */
 export function registerTools(server: McpServer, tools: readonly ToolDefinition[], services: ToolServices): void {
-  const { listed, plainListing, appListing } = catalogFor(tools, services.targets);
-  server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: rendersApps(server.server.getClientCapabilities()) ? appListing : plainListing,
-  }));
+  const catalog = () => catalogFor(tools, services.targets);
+  let announced = catalog();
+  server.server.registerCapabilities({ tools: { listChanged: true } });
+  server.server.setRequestHandler(ListToolsRequestSchema, () => {
+    announced = catalog();
+    return { tools: rendersApps(server.server.getClientCapabilities()) ? announced.appListing : announced.plainListing };
+  });
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = listed.get(request.params.name);
+    const tool = catalog().listed.get(request.params.name);
     if (tool === undefined) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. tools/list shows the tools this server offers.`);
     }
-    return new ToolCall(server, tool, services, extra).run(request.params.arguments ?? {}, request.params._meta?.progressToken);
+    try {
+      return await new ToolCall(server, tool, services, extra).run(request.params.arguments ?? {}, request.params._meta?.progressToken);
+    } finally {
+      // A call may have taught a backend what it can do (a DSM's family and dialect): a longer list is announced.
+      if (catalog() !== announced) {
+        announced = catalog();
+        server.server.sendToolListChanged().catch((error: unknown) => services.logger.debug('could not send tools/list_changed', { error }));
+      }
+    }
   });
 }
 
@@ -75,22 +85,25 @@ interface Catalog {
 
 /**
  * Every MCP session of a process (one per HTTP client) lists the same tools over the same targets:
- * the catalog is built once per tool list and target list, which keeps a session's own memory small.
+ * the catalog is built once per tool list, target list and set of tools the targets may do (which
+ * grows when a backend learns at first contact that it can do more), keeping a session's memory small.
  */
-const catalogs = new WeakMap<readonly ToolDefinition[], WeakMap<readonly TargetRuntime[], Catalog>>();
+const catalogs = new WeakMap<readonly ToolDefinition[], WeakMap<readonly TargetRuntime[], Map<string, Catalog>>>();
 
 function catalogFor(tools: readonly ToolDefinition[], targets: readonly TargetRuntime[]): Catalog {
   let byTargets = catalogs.get(tools);
   if (byTargets === undefined) catalogs.set(tools, (byTargets = new WeakMap()));
-  const known = byTargets.get(targets);
+  let byListed = byTargets.get(targets);
+  if (byListed === undefined) byTargets.set(targets, (byListed = new Map()));
+  const listable = tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target)));
+  const key = listable.map((tool) => tool.name).join(' ');
+  const known = byListed.get(key);
   if (known !== undefined) return known;
-  const listed = new Map(
-    tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target))).map((tool) => [tool.name, tool]),
-  );
+  const listed = new Map(listable.map((tool) => [tool.name, tool]));
   const targetNames = targets.map((target) => target.name);
   const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
   const catalog = { listed, plainListing: listing({ rendersApps: false }), appListing: listing({ rendersApps: true }) };
-  byTargets.set(targets, catalog);
+  byListed.set(key, catalog);
   return catalog;
 }
 

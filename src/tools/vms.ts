@@ -151,7 +151,7 @@ const reboot = defineTool({
   async run({ vm, wait, timeout_s }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     await ctx.guard(vmSubject(target), `Restarts VM ${target.name}; its guest OS goes down and comes back.`);
-    const outcome = await ctx.vmm.reboot(target.id, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
+    const outcome = await ctx.vmm.reboot(target, wait ? { wait: waitFor(timeout_s, ctx) } : {}, ctx);
     return powerAnswer(outcome, { action: 'reboot', state: 'running', tool: 'reboot' }, { wait, timeout_s });
   },
 });
@@ -374,7 +374,7 @@ const deleteVm = defineTool({
   async run({ vm }, ctx) {
     const target = await ctx.vmm.getVm(vm, ctx);
     // The guard refuses a busy VM where the backend needs it stopped; elsewhere (LunaNode) say it goes down unsaved.
-    const asItRuns = isBusy(target.status) ? ` It is ${target.status} now: it is destroyed as it runs, without a shutdown, and unsaved data in the guest is lost.` : '';
+    const asItRuns = isBusy(target.status) ? ` It is ${target.status} now: it is destroyed while it runs, without a clean shutdown of the guest, and unsaved data in it is lost.` : '';
     await ctx.guard(
       vmSubject(target),
       `Deletes VM ${quoted(target.name)} and its ${describeDisks(target)}, permanently; this cannot be undone.${asItRuns}`,

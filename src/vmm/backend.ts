@@ -96,9 +96,9 @@ export interface VmmBackend {
   readonly style: string;
   readonly capabilities: ReadonlySet<Capability>;
   /**
-   * What the backend may turn out to have, known before any contact: tools/list is answered from it
-   * (a DSM learns its `capabilities` only at discovery). Backends that know `capabilities` from
-   * construction may omit it.
+   * What tools/list is answered from, known before any contact (a DSM learns its `capabilities` only
+   * at discovery). It may grow once the backend learned more, never shrink: the tool layer then tells
+   * clients the list changed. Backends that know `capabilities` from construction may omit it.
    */
   readonly offers?: ReadonlySet<Capability>;
   /**

@@ -194,15 +194,13 @@ export class Vmm {
   async reboot(ref: string | Vm, options: { wait?: WaitOptions }, ctx?: CallContext): Promise<PowerOutcome> {
     await this.requireCapability('reboot', ctx);
     const vm = await this.resolveVm(ref, ctx);
+    // The status was just read: a stopped VM is refused without asking the backend to do what it cannot.
+    if (vm.status === 'stopped') throw nothingToReboot(vm);
     try {
       await this.backend.reboot(vm.id, ctx);
     } catch (error) {
       if (reasonOf(error) !== 'vm_stopped' || !(error instanceof OperationError)) throw error;
-      throw new OperationError('conflict', `VM ${vm.name} is stopped, so there is nothing to reboot`, {
-        next: 'start it with power_on instead',
-        reason: 'vm_stopped',
-        cause: error,
-      });
+      throw nothingToReboot(vm, error);
     }
     return this.settle(vm.id, ['running'], false, options.wait, ctx);
   }
@@ -573,3 +571,11 @@ function explainOnline(error: unknown, vm: Ref<VmId>, action: string): unknown {
   });
 }
 
+
+function nothingToReboot(vm: Ref<VmId>, cause?: OperationError): OperationError {
+  return new OperationError('conflict', `VM ${vm.name} is stopped, so there is nothing to reboot`, {
+    next: 'start it with power_on instead',
+    reason: 'vm_stopped',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}

@@ -1,6 +1,9 @@
-import { OperationError } from '../../errors.js';
-import type { Logger } from '../../log.js';
 import { delayOrAbort } from '../../abort.js';
+import { OperationError } from '../../errors.js';
+import { WireFailure } from '../../http/failure.js';
+import { cancelledError, type CancelWording } from '../../http/failure-errors.js';
+import { HttpPool } from '../../http/pool.js';
+import type { Logger } from '../../log.js';
 import { forgetSecret, registerSecret } from '../../safety/redact.js';
 import { READ_BEFORE_RETRY, refusal } from './failures.js';
 import { endpointOf, partialKeyOf, signRequest } from './signature.js';
@@ -9,9 +12,13 @@ import { endpointOf, partialKeyOf, signRequest } from './signature.js';
  * The LunaNode API client: `POST {base}/api/{category}/{action}/` with the form fields `req` (JSON of
  * string values plus api_id and api_partialkey), `nonce` (Unix seconds) and `signature`. Reads are
  * retried on network errors and 5xx with backoff; writes never are (LunaNode has no idempotency key).
+ * The shared pool (src/http) does the timeout and cancellation; the certificate is checked against the
+ * system roots, as LunaNode's is a public one.
  */
 
 export const LUNANODE_URL = 'https://dynamic.lunanode.com';
+
+const LUNANODE_CANCEL: CancelWording = { server: 'LunaNode', readBeforeRetry: READ_BEFORE_RETRY };
 
 export interface LunaNodeClientOptions {
   /** API base; LUNANODE_URL unless a simulator stands in. */
@@ -37,12 +44,17 @@ export class LunaNodeClient {
   readonly origin: string;
   readonly region: string | undefined;
   private readonly options: LunaNodeClientOptions;
+  private readonly basePath: string;
+  private readonly http: HttpPool;
   private closed = false;
 
   constructor(options: LunaNodeClientOptions) {
     this.options = options;
-    this.origin = new URL(options.url).origin;
+    const url = new URL(options.url);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
     this.region = options.region;
+    this.http = new HttpPool({ origin: url.origin, server: 'LunaNode', timeoutMs: options.timeoutMs });
   }
 
   async call(category: string, action: string, params: LunaNodeParams, options: { kind: 'read' | 'write'; signal?: AbortSignal }): Promise<LunaNodeAnswer> {
@@ -56,7 +68,7 @@ export class LunaNodeClient {
       } catch (error) {
         if (!(error instanceof Retryable) || attempt >= retries) throw error instanceof Retryable ? error.failure : error;
         this.options.logger?.debug(`LunaNode ${endpoint} failed (${error.failure.message}); retrying in ${pause} ms`);
-        await delayOrAbort(pause, options.signal, () => new OperationError('cancelled', `${endpoint} was cancelled.`));
+        await delayOrAbort(pause, options.signal, () => cancelledError(endpoint, false, LUNANODE_CANCEL));
         pause *= 2;
       }
     }
@@ -64,7 +76,7 @@ export class LunaNodeClient {
 
   close(): Promise<void> {
     this.closed = true;
-    return Promise.resolve();
+    return this.http.close();
   }
 
   private async send(endpoint: string, params: LunaNodeParams, options: { kind: 'read' | 'write'; signal?: AbortSignal }): Promise<LunaNodeAnswer> {
@@ -77,26 +89,42 @@ export class LunaNodeClient {
     // A signature is good for this request only; it is masked while the request can produce output.
     registerSecret(signature);
     const write = options.kind === 'write';
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-    let response: Response;
     try {
-      response = await fetch(`${this.options.url.replace(/\/+$/, '')}/api/${endpoint}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ req, signature, nonce }).toString(),
-        signal,
-      });
-      const text = await response.text();
-      if (response.status >= 500) throw this.transient(endpoint, `HTTP ${response.status}`, write, true);
-      return this.parse(endpoint, response.status, text, write);
+      const answer = await this.http.send(
+        {
+          method: 'POST',
+          path: `${this.basePath}/api/${endpoint}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ req, signature, nonce }).toString(),
+        },
+        options.signal,
+      );
+      if (answer.status >= 500) throw this.transient(endpoint, `HTTP ${answer.status}`, write, true);
+      return this.parse(endpoint, answer.status, answer.text, write);
     } catch (error) {
-      if (error instanceof OperationError || error instanceof Retryable) throw error;
-      if (options.signal?.aborted === true) throw cancelledError(endpoint, write);
-      if (timeout.aborted) throw this.transient(endpoint, `no answer within ${this.options.timeoutMs} ms`, write, true, 'timeout');
-      throw this.transient(endpoint, describeNetworkError(error), write, !notDelivered(error));
+      if (!(error instanceof WireFailure)) throw error;
+      throw this.wireError(endpoint, error, write);
     } finally {
       forgetSecret(signature);
+    }
+  }
+
+  /** What a failed exchange means here: network failures a read may retry; a refused certificate or a cancel it may not. */
+  private wireError(endpoint: string, failure: WireFailure, write: boolean): OperationError | Retryable {
+    switch (failure.reason) {
+      case 'cancelled':
+        return cancelledError(endpoint, write && failure.maybeDelivered, LUNANODE_CANCEL);
+      case 'tls':
+        return new OperationError('tls', `The TLS connection to LunaNode at ${this.origin} failed (${failure.message}). Nothing was sent.`, {
+          cause: failure,
+          next: "check that the target's url is LunaNode's API (https://dynamic.lunanode.com) and that this machine's clock and CA store are current",
+        });
+      case 'timeout':
+        return this.transient(endpoint, failure.message, write, true, 'timeout');
+      case 'network':
+      case 'server':
+      case 'protocol':
+        return this.transient(endpoint, failure.message, write, failure.maybeDelivered);
     }
   }
 
@@ -139,28 +167,4 @@ class Retryable extends Error {
   constructor(readonly failure: OperationError) {
     super(failure.message);
   }
-}
-
-function cancelledError(endpoint: string, write: boolean): OperationError {
-  if (!write) return new OperationError('cancelled', `${endpoint} was cancelled.`);
-  return new OperationError('cancelled', `${endpoint} was cancelled while LunaNode was handling it: the change may or may not have happened.`, {
-    outcomeUnknown: true,
-    next: READ_BEFORE_RETRY,
-  });
-}
-
-const NOT_DELIVERED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-function codeOf(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
-function notDelivered(error: unknown): boolean {
-  const code = codeOf(error);
-  return code !== undefined && NOT_DELIVERED_CODES.has(code);
-}
-
-function describeNetworkError(error: unknown): string {
-  return codeOf(error) ?? (error instanceof Error ? error.message : String(error));
 }

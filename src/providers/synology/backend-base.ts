@@ -37,14 +37,19 @@ const VERSION = 1;
  */
 export abstract class DsmBackendBase {
   abstract readonly style: string;
-  readonly capabilities: ReadonlySet<Capability>;
   protected readonly client: DsmCaller;
+  private readonly known: ReadonlySet<Capability>;
   /** Set once a guest came with its host: from then on a guest without one has none (never placed). */
   private boxNamesHosts = false;
 
   protected constructor(client: DsmCaller, capabilities: ReadonlySet<Capability>) {
     this.client = client;
-    this.capabilities = capabilities;
+    this.known = capabilities;
+  }
+
+  /** What the box's APIs allow, as discovery listed them; a family whose dialect decides more says so. */
+  get capabilities(): ReadonlySet<Capability> {
+    return this.known;
   }
 
   async listHosts(ctx?: CallContext): Promise<Host[]> {
@@ -80,8 +85,8 @@ export abstract class DsmBackendBase {
     await this.write(OFFICIAL_APIS.task, 'clear', { task_id: id }, ctx);
   }
 
-  /** DSM's guest actions have no reboot; the tool layer offers shutdown and power_on instead. */
-  reboot(): Promise<void> {
+  /** The guide's guest actions have no reboot; the tool layer offers shutdown and power_on instead. */
+  reboot(_id: VmId, _ctx?: CallContext): Promise<void> {
     return Promise.reject(unsupported('reboot', this.style));
   }
 

@@ -1,7 +1,8 @@
 import { OperationError } from '../../errors.js';
+import { type Logger, silentLogger } from '../../log.js';
 import type { CallContext, Capability, CreatedVm, NameFilter, QueuedCopy, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, compactCapabilities } from './compact.js';
-import { InternalDsmBackend } from './internal.js';
+import { INTERNAL_APIS, InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
 import { OfficialDsmBackend, officialCapabilities } from './official.js';
 import { unsupported } from './unsupported.js';
@@ -30,22 +31,33 @@ import type {
  * A DSM backend that learns on first use which API family the box speaks (SYNO.API.Info discovery)
  * and then delegates to it. One object whatever the style, so callers can hold it before login.
  */
-export function createDsmBackend(client: DsmCaller): VmmBackend {
-  return new DiscoveringDsmBackend(client);
+export function createDsmBackend(client: DsmCaller, logger: Logger = silentLogger): VmmBackend {
+  return new DiscoveringDsmBackend(client, logger);
 }
 
 const NO_CAPABILITIES: ReadonlySet<Capability> = new Set();
 
-/** Every API either family may list, so every capability a DSM may turn out to have. */
-const EVERY_DSM_API: ReadonlySet<string> = new Set([...Object.values(OFFICIAL_APIS), ...Object.values(COMPACT_APIS)]);
+/** Every API a DSM may list. */
+const EVERY_DSM_API: ReadonlySet<string> = new Set([...Object.values(OFFICIAL_APIS), ...Object.values(COMPACT_APIS), ...Object.values(INTERNAL_APIS)]);
+/**
+ * What tools/list shows for a DSM before it was asked anything: what the official and compact
+ * families may have. Not reboot: only DSM 7's internal dialect has it, and a DSM 7 box lists the
+ * official family too, which is the one spoken there; reboot joins the list once a box turns out to
+ * speak that dialect (`offers` grows, and the server says tools/list_changed).
+ */
 const DSM_OFFERS: ReadonlySet<Capability> = new Set([...officialCapabilities(EVERY_DSM_API), ...compactCapabilities(EVERY_DSM_API)]);
 
 class DiscoveringDsmBackend implements VmmBackend {
   private readonly client: DsmCaller;
   private chosen: VmmBackend | undefined;
   private choosing: Promise<VmmBackend> | undefined;
+  /** `offers` for the capabilities it was built from, which change once (when a dialect is settled). */
+  private offered: { from: ReadonlySet<Capability>; offers: ReadonlySet<Capability> } | undefined;
 
-  constructor(client: DsmCaller) {
+  constructor(
+    client: DsmCaller,
+    private readonly logger: Logger,
+  ) {
     this.client = client;
   }
 
@@ -58,8 +70,12 @@ class DiscoveringDsmBackend implements VmmBackend {
     return this.chosen?.capabilities ?? NO_CAPABILITIES;
   }
 
+  /** Never shrinks, so a tool once listed stays callable (and explains itself where the box lacks it). */
   get offers(): ReadonlySet<Capability> {
-    return this.chosen?.capabilities ?? DSM_OFFERS;
+    const known = this.chosen?.capabilities;
+    if (known === undefined) return DSM_OFFERS;
+    if (this.offered?.from !== known) this.offered = { from: known, offers: new Set([...DSM_OFFERS, ...known]) };
+    return this.offered.offers;
   }
 
   async prepare(ctx?: CallContext): Promise<void> {
@@ -166,7 +182,7 @@ class DiscoveringDsmBackend implements VmmBackend {
 
   private async discover(): Promise<VmmBackend> {
     const apis = new Set((await this.client.discover()).keys());
-    if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis);
+    if (apis.has(OFFICIAL_APIS.guest)) return new OfficialDsmBackend(this.client, apis, this.logger);
     // A DSM 7 box lists both families; the official one is the documented contract, so it wins.
     if (apis.has(COMPACT_APIS.guest)) return new InternalDsmBackend(this.client, apis);
     throw new OperationError(

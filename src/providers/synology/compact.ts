@@ -32,11 +32,12 @@ import type {
 } from '../../vmm/model.js';
 import { describeStyle, unsupported } from './unsupported.js';
 import { joinMultiValue } from './dsm/encoding.js';
+import { INTERNAL_IMAGE_API } from './image-sizes.js';
 
 /** The compact guest and image APIs (seed documents 000 and 001), version 1. */
 export const COMPACT_APIS = {
   guest: 'SYNO.Virtualization.Guest',
-  image: 'SYNO.Virtualization.Image',
+  image: INTERNAL_IMAGE_API,
 } as const;
 
 /** Asked per page; DSM may answer fewer (its default is 100), and paging follows what it answers. */

@@ -1,6 +1,6 @@
 import { isOperationError } from '../../errors.js';
-import type { CallContext, VmmBackend } from '../../vmm/backend.js';
-import { CompactDsmBackend } from './compact.js';
+import type { CallContext, Capability, VmmBackend } from '../../vmm/backend.js';
+import { CompactDsmBackend, compactCapabilities } from './compact.js';
 import { AUTORUN_FROM_WIRE, AUTORUN_TO_WIRE } from './official.js';
 import { type DsmCaller, type WireObject, dsmCode, optionalNumber, optionalText, requiredText, vmStatusFromWire, wireList } from './wire.js';
 import type { HostId, Storage, StorageId, Vm, VmChanges, VmId, VmSummary } from '../../vmm/model.js';
@@ -16,7 +16,9 @@ import type { HostId, Storage, StorageId, Vm, VmChanges, VmId, VmSummary } from 
  * method") for one of its method names switches to the CamelCase one, once, for good: the choice is
  * remembered for this target. The call that met the 103 is repeated in the other dialect, which is
  * safe even for a write, since DSM did nothing for a method it does not have. Images, hosts,
- * storages, networks and tasks are the same in both.
+ * storages, networks and tasks are the same in both. Only DSM 7's dialect can reboot (`pwr_ctl`
+ * `reboot`; the seeds' CamelCase methods have none), so `reboot` is a capability once that dialect
+ * is settled, and not before: `prepare` settles it before anyone reads the capabilities.
  */
 export const INTERNAL_APIS = {
   guest: 'SYNO.Virtualization.Guest',
@@ -28,23 +30,38 @@ const KIB_PER_MIB = 1024;
 const NO_SUCH_METHOD = 103;
 const FAMILY_APIS: ReadonlySet<string> = new Set([INTERNAL_APIS.guest, INTERNAL_APIS.action]);
 
-type PowerAction = 'poweron' | 'poweroff' | 'shutdown';
+type PowerAction = 'poweron' | 'poweroff' | 'shutdown' | 'reboot';
+type Dialect = 'dsm7' | 'camel-case';
+
+/** What the family can do in each dialect: DSM 7's adds reboot where discovery lists Guest.Action. */
+function internalCapabilities(apis: ReadonlySet<string>, dialect: Dialect): Set<Capability> {
+  const capabilities = compactCapabilities(apis);
+  if (dialect === 'dsm7' && apis.has(INTERNAL_APIS.action)) capabilities.add('reboot');
+  return capabilities;
+}
 
 export class InternalDsmBackend extends CompactDsmBackend implements VmmBackend {
-  private dialect: 'dsm7' | 'camel-case' = 'dsm7';
+  private dialect: Dialect = 'dsm7';
   /** Set once a DSM 7 call got a real answer, or the dialect switched: no more switching. */
   private decided = false;
   private probing: Promise<void> | undefined;
   /** DSM 7's dialect powers guests through Guest.Action; a box without it can only mean CamelCase power methods. */
   private readonly hasAction: boolean;
+  private readonly dsm7Capabilities: ReadonlySet<Capability>;
 
   constructor(client: DsmCaller, apis: ReadonlySet<string>) {
     super(client, apis);
     this.hasAction = apis.has(INTERNAL_APIS.action);
+    this.dsm7Capabilities = internalCapabilities(apis, 'dsm7');
   }
 
   override get style(): string {
     return this.dialect === 'dsm7' ? 'dsm-internal' : super.style;
+  }
+
+  /** Until the dialect is settled, only what both dialects can do is promised. */
+  override get capabilities(): ReadonlySet<Capability> {
+    return this.decided && this.dialect === 'dsm7' ? this.dsm7Capabilities : super.capabilities;
   }
 
   /**
@@ -86,6 +103,11 @@ export class InternalDsmBackend extends CompactDsmBackend implements VmmBackend 
 
   override powerOff(id: VmId, ctx?: CallContext): Promise<void> {
     return this.powerInDialect(() => this.power(id, 'poweroff', undefined, ctx), () => super.powerOff(id, ctx));
+  }
+
+  /** DSM 7 answers 907 for a guest that is not running; the CamelCase dialect has no reboot at all. */
+  override reboot(id: VmId, ctx?: CallContext): Promise<void> {
+    return this.powerInDialect(() => this.power(id, 'reboot', undefined, ctx), () => super.reboot(id, ctx));
   }
 
   override updateVm(id: VmId, changes: VmChanges, ctx?: CallContext): Promise<void> {

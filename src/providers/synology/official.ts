@@ -30,6 +30,8 @@ import {
   type VmSummary,
 } from '../../vmm/model.js';
 import { unsupported } from './unsupported.js';
+import { INTERNAL_IMAGE_API, InternalImageSizes } from './image-sizes.js';
+import type { Logger } from '../../log.js';
 
 /** The guide's autorun: 0 off, 1 last state, 2 on (DSM 7's internal guest API uses the same). */
 export const AUTORUN_FROM_WIRE: Record<number, AutorunMode> = { 0: 'off', 1: 'last_state', 2: 'on' };
@@ -51,9 +53,14 @@ export function officialCapabilities(apis: ReadonlySet<string>): Set<Capability>
 
 export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   readonly style = 'dsm-official';
+  /** Where discovery lists the internal image API (a DSM 7 box does): the sizes the guide's image list lacks. */
+  private readonly imageSizes: InternalImageSizes | undefined;
 
-  constructor(client: DsmCaller, apis: ReadonlySet<string>) {
+  constructor(client: DsmCaller, apis: ReadonlySet<string>, logger: Logger) {
     super(client, officialCapabilities(apis));
+    this.imageSizes = apis.has(INTERNAL_IMAGE_API)
+      ? new InternalImageSizes((method, params, ctx) => this.read(INTERNAL_IMAGE_API, method, params, ctx), logger)
+      : undefined;
   }
 
   async listVms(ctx?: CallContext, named?: NameFilter): Promise<VmSummary[]> {
@@ -138,8 +145,8 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   }
 
   async listImages(ctx?: CallContext): Promise<Image[]> {
-    const data = await this.read(OFFICIAL_APIS.image, 'list', {}, ctx);
-    return wireList(data, 'images', 'the image list').map((image) => imageFromWire(image));
+    const [data, sizes] = await Promise.all([this.read(OFFICIAL_APIS.image, 'list', {}, ctx), this.imageSizes?.byId(ctx)]);
+    return wireList(data, 'images', 'the image list').map((image) => imageFromWire(image, sizes));
   }
 
   async createImage(spec: NewImage, ctx?: CallContext): Promise<StartedTask> {
@@ -204,11 +211,13 @@ function vmFromWire(guest: WireObject, what: string): Vm {
   return vm;
 }
 
-function imageFromWire(image: WireObject): Image {
+/** The guide's image has no size; a box may add one (in MiB, like its other sizes), else the internal list's is used. */
+function imageFromWire(image: WireObject, sizes: ReadonlyMap<ImageId, number> | undefined): Image {
   const type = optionalText(image, 'type');
-  const sizeMb = optionalNumber(image, 'size');
+  const id = requiredText(image, 'image_id', 'the image list') as ImageId;
+  const sizeMb = optionalNumber(image, 'size') ?? sizes?.get(id);
   return {
-    id: requiredText(image, 'image_id', 'the image list') as ImageId,
+    id,
     name: optionalText(image, 'image_name') ?? '',
     type: IMAGE_TYPES.includes(type as ImageType) ? (type as ImageType) : 'disk',
     ...(sizeMb === undefined ? {} : { size_mb: sizeMb }),

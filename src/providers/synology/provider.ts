@@ -1,8 +1,9 @@
 import { ConfigError } from '../../config-error.js';
 import type { LoadedSettings } from '../../config.js';
-import { isLoopback, fromEnv, oneSecret, readText, type SecretSource } from '../../secret-sources.js';
+import { isLoopback, fromEnv, oneSecret, type SecretSource } from '../../secret-sources.js';
 import { boolean, dsmUrl, fingerprint, secretText, text } from '../../setting-fields.js';
 import type { ProviderDefinition, TargetSetup } from '../provider.js';
+import { tlsSettingsOf } from '../tls-settings.js';
 import { createDsmBackend } from './backend.js';
 import { DsmClient, type DsmClientOptions } from './dsm/client.js';
 import { otpSecretProblem } from './dsm/totp.js';
@@ -34,7 +35,7 @@ export const synology: ProviderDefinition<DsmConnection> = {
   secretsOf: (connection) => [connection.password, connection.otpSecret, connection.deviceId],
   connect(connection, logger) {
     const client = new DsmClient({ ...connection, logger });
-    return { backend: createDsmBackend(client), sessionLive: () => client.sessionLive };
+    return { backend: createDsmBackend(client, logger), sessionLive: () => client.sessionLive };
   },
   simulator: {
     async start({ host, port, loaded, logger }) {
@@ -114,7 +115,7 @@ function connectionFromSettings(loaded: LoadedSettings, setup: TargetSetup): Dsm
     ...(otpSecret === undefined ? {} : { otpSecret }),
     ...(deviceId === undefined ? {} : { deviceId }),
     timeoutMs: setup.timeoutMs,
-    tls: tlsOf(settings.ca_file, setup.label('ca_file'), settings.tls_fingerprint, settings.insecure_tls),
+    tls: tlsSettingsOf(settings, setup.label('ca_file')),
   };
   warnIfPlainHttp(setup, connection);
   return connection;
@@ -155,7 +156,7 @@ function connectionFromTarget(entry: DsmTargetEntry, setup: TargetSetup): DsmCon
     ...(otpSecret === undefined ? {} : { otpSecret }),
     ...(deviceId === undefined ? {} : { deviceId }),
     timeoutMs: setup.timeoutMs,
-    tls: tlsOf(entry.ca_file, at('ca_file'), entry.tls_fingerprint, entry.insecure_tls ?? false),
+    tls: tlsSettingsOf(entry, at('ca_file')),
   };
   warnIfPlainHttp(setup, connection);
   return connection;
@@ -177,18 +178,6 @@ function oneOtpSecret(sources: SecretSource[], warn: (message: string) => void):
   const given = sources.find((source) => source.value !== undefined || source.file !== undefined);
   const what = given?.file === undefined ? given?.label : `the secret in ${given.file} (${given.label})`;
   throw new ConfigError(`${what ?? 'the OTP secret'} ${problem}; use the secret key DSM showed when 2-step verification was enabled`);
-}
-
-function tlsOf(caFile: string | undefined, caLabel: string, fingerprintPin: string | undefined, insecure: boolean): DsmConnection['tls'] {
-  const tls: NonNullable<DsmConnection['tls']> = {};
-  if (caFile !== undefined) {
-    const ca = readText(caFile, caLabel);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${caLabel}: ${caFile} is not a PEM certificate (no BEGIN CERTIFICATE line)`);
-    tls.ca = ca;
-  }
-  if (fingerprintPin !== undefined) tls.fingerprint = fingerprintPin;
-  if (insecure) tls.insecure = true;
-  return tls;
 }
 
 function warnIfPlainHttp(setup: TargetSetup, connection: DsmConnection): void {

@@ -66,10 +66,10 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
     'a soft delete: dcmgr keeps the record with state deleted, and the image leaves list_images; no VM can be made from it afterwards, and this server cannot undo it.';
   readonly capabilities: ReadonlySet<Capability>;
   /**
-   * dcmgr would terminate a running instance, but this server keeps asking for a stop first, as on DSM;
-   * cores and memory are never changed here (updateVm says so in any state), so no stop is asked for that.
+   * dcmgr terminates a running instance itself (shuttingdown, then terminated), so a delete needs no
+   * stop, only the confirmation that says it runs; cores and memory are never changed here.
    */
-  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set<StoppedChange>(['delete']);
+  readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set();
   private readonly client: DcmgrClient;
   private readonly hypervisor: string | undefined;
 

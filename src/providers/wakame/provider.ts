@@ -1,11 +1,12 @@
 import { ConfigError } from '../../config-error.js';
 import type { LoadedSettings } from '../../config.js';
-import { isLoopback, readText } from '../../secret-sources.js';
-import { boolean, dsmUrl, text } from '../../setting-fields.js';
+import type { TlsSettings } from '../../http/tls.js';
+import { isLoopback } from '../../secret-sources.js';
+import { boolean, dsmUrl, fingerprint, text } from '../../setting-fields.js';
 import type { ProviderDefinition, TargetSetup } from '../provider.js';
+import { tlsSettingsOf } from '../tls-settings.js';
 import { WakameBackend } from './backend.js';
 import { DcmgrClient } from './dcmgr/client.js';
-import { tlsConnector, type DcmgrTlsSettings } from './dcmgr/tls.js';
 
 /**
  * How to reach one dcmgr: its address, the account to act as (or the explicit admin view), the
@@ -18,7 +19,7 @@ export interface WakameConnection {
   admin: boolean;
   hypervisor?: string;
   timeoutMs: number;
-  tls: DcmgrTlsSettings;
+  tls: TlsSettings;
 }
 
 /** Stock account ids: a- and 8 lowercase letters or digits. */
@@ -27,13 +28,14 @@ const ACCOUNT_ID = /^a-[a-z0-9]{8}$/;
 export const wakame: ProviderDefinition<WakameConnection> = {
   type: 'wakame',
   title: 'Wakame-VDC',
-  settingKeys: ['url', 'wakame_account', 'wakame_admin', 'wakame_hypervisor', 'ca_file'],
+  settingKeys: ['url', 'wakame_account', 'wakame_admin', 'wakame_hypervisor', 'ca_file', 'tls_fingerprint'],
   targetFields: {
     url: dsmUrl(),
     account: text().optional(),
     admin: boolean().optional(),
     hypervisor: text().optional(),
     ca_file: text().optional(),
+    tls_fingerprint: fingerprint().optional(),
     insecure_tls: boolean().optional(),
   },
   fromSettings: connectionFromSettings,
@@ -45,7 +47,7 @@ export const wakame: ProviderDefinition<WakameConnection> = {
       ...(connection.account === undefined ? {} : { account: connection.account }),
       admin: connection.admin,
       timeoutMs: connection.timeoutMs,
-      ...(new URL(connection.url).protocol === 'https:' ? { connect: tlsConnector(connection.tls, logger) } : {}),
+      tls: connection.tls,
       logger,
     });
     const backend = new WakameBackend(client, connection.hypervisor === undefined ? {} : { hypervisor: connection.hypervisor });
@@ -82,6 +84,7 @@ interface WakameTargetEntry {
   admin?: boolean;
   hypervisor?: string;
   ca_file?: string;
+  tls_fingerprint?: string;
   insecure_tls?: boolean;
 }
 
@@ -97,6 +100,7 @@ function connectionFromSettings(loaded: LoadedSettings, setup: TargetSetup): Wak
       admin: settings.wakame_admin === true,
       hypervisor: settings.wakame_hypervisor,
       ca_file: settings.ca_file,
+      tls_fingerprint: settings.tls_fingerprint,
       insecure_tls: settings.insecure_tls,
     },
     setup,
@@ -124,14 +128,6 @@ function checked(entry: WakameTargetEntry, setup: TargetSetup, names: { account:
     throw new ConfigError(`${names.account} must be a Wakame-VDC account id: a- and 8 lowercase letters or digits (got ${JSON.stringify(account)})`);
   }
   if (admin) setup.warn(`target ${setup.name} uses dcmgr's admin view (no account header): its tools see and change every account's instances and images`);
-  const tls: DcmgrTlsSettings = {};
-  if (entry.ca_file !== undefined) {
-    const label = setup.label('ca_file');
-    const ca = readText(entry.ca_file, label);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${label}: ${entry.ca_file} is not a PEM certificate (no BEGIN CERTIFICATE line)`);
-    tls.ca = ca;
-  }
-  if (entry.insecure_tls === true) tls.insecure = true;
   if (new URL(entry.url).protocol === 'http:' && !isLoopback(entry.url)) {
     setup.warn(`target ${setup.name} uses plain http (${entry.url}): the account id crosses the network unencrypted, and dcmgr trusts whoever sends it`);
   }
@@ -141,6 +137,6 @@ function checked(entry: WakameTargetEntry, setup: TargetSetup, names: { account:
     admin,
     ...(entry.hypervisor === undefined ? {} : { hypervisor: entry.hypervisor }),
     timeoutMs: setup.timeoutMs,
-    tls,
+    tls: tlsSettingsOf(entry, setup.label('ca_file')),
   };
 }

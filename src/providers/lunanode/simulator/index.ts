@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serve } from '../../../http/serve.js';
 import type { Logger } from '../../../log.js';
 import { endpointOf, partialKeyOf, signRequest } from '../signature.js';
 import { actions, type Fields, Refused } from './actions.js';
@@ -56,12 +56,12 @@ export async function startLunaNodeSimulator(options: LunaNodeSimulatorOptions =
   const state = new LunaNodeState({ buildMs: 3000, powerMs: 1500, imageMs: 2000, ...options.durations }, now);
   const requests: LunaNodeRequestRecord[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 503 };
-  const server: Server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
     handle(request, response).catch((error: unknown) => {
       options.logger?.error(`LunaNode simulator failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!response.headersSent) response.writeHead(500).end();
     });
-  });
+  };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
@@ -107,30 +107,15 @@ export async function startLunaNodeSimulator(options: LunaNodeSimulatorOptions =
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : (options.host ?? '127.0.0.1');
-  let closing: Promise<void> | undefined;
+  const served = await serve(listener, { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {
-    url: `http://${host}:${port}`,
+    url: served.url,
     state,
     requests,
     failNext(count, status = 503) {
       failures = { count, status };
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: () => served.close(),
   };
 }
 

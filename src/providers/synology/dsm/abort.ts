@@ -1,17 +1,15 @@
 import { delayOrAbort, settleOrAbort } from '../../../abort.js';
-import { OperationError } from '../../../errors.js';
+import type { OperationError } from '../../../errors.js';
+import { cancelledError, type CancelWording } from '../../../http/failure-errors.js';
 
 /** Cancellation helpers: every DSM call honours its caller's AbortSignal. */
 
-export const READ_BEFORE_RETRY = 'Read the current state (for example get_vm or list_tasks) before trying again.';
+const READ_BEFORE_RETRY = 'Read the current state (for example get_vm or list_tasks) before trying again.';
+
+export const DSM_CANCEL: CancelWording = { server: 'DSM', readBeforeRetry: READ_BEFORE_RETRY };
 
 export function cancelled(what: string, outcomeUnknown = false): OperationError {
-  if (!outcomeUnknown) return new OperationError('cancelled', `${what} was cancelled.`);
-  return new OperationError(
-    'cancelled',
-    `${what} was cancelled while DSM was handling it: the change may or may not have happened.`,
-    { outcomeUnknown, next: READ_BEFORE_RETRY },
-  );
+  return cancelledError(what, outcomeUnknown, DSM_CANCEL);
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {

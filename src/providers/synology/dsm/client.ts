@@ -1,4 +1,6 @@
 import { OperationError } from '../../../errors.js';
+import { WireFailure } from '../../../http/failure.js';
+import type { TlsSettings } from '../../../http/tls.js';
 import { silentLogger, type Logger } from '../../../log.js';
 import { awaitWithSignal, sleep, throwIfAborted } from './abort.js';
 import {
@@ -15,8 +17,7 @@ import {
 import { AUTH_API, dsmError, SESSION_EXPIRED_CODES } from './error-codes.js';
 import { DsmSession, type LiveSession } from './session.js';
 import { failureError } from './failures.js';
-import type { TlsSettings } from './tls.js';
-import { DsmTransport, WireFailure, type DsmEnvelope, type WireRequest } from './transport.js';
+import { DsmTransport, type DsmEnvelope, type WireRequest } from './transport.js';
 
 /**
  * The DSM Web API client: discovery, one shared session with transparent re-login, retries for reads

@@ -7,7 +7,7 @@ import { guestActionMethods } from './handlers/guest-action.js';
 import { guestImageMethods } from './handlers/guest-image.js';
 import { guestMethods } from './handlers/guest.js';
 import { infoQuery } from './handlers/info.js';
-import { internalGuestActionMethods, internalGuestMethods } from './handlers/internal.js';
+import { internalGuestActionMethods, internalGuestMethods, internalImageMethods } from './handlers/internal.js';
 import { taskMethods } from './handlers/task-info.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -43,11 +43,13 @@ export function buildApiTable(options: ResolvedOptions): ReadonlyMap<string, Api
     apis.set('SYNO.Virtualization.API.Guest.Action', entry(guestActionMethods));
     apis.set('SYNO.Virtualization.API.Guest.Image', entry(guestImageMethods));
   }
-  // A DSM 7 box with VMM lists its internal guest family beside the official one.
+  // A DSM 7 box with VMM lists its internal guest family beside the official one, and the internal
+  // image list, whose sizes the official one lacks.
   if (options.style === 'internal' || (options.style === 'official' && options.dsmVersion === 7)) {
     apis.set('SYNO.Virtualization.Guest', entry(internalGuestMethods, 2));
     apis.set('SYNO.Virtualization.Guest.Action', entry(internalGuestActionMethods));
   }
+  if (options.style === 'official' && options.dsmVersion === 7) apis.set('SYNO.Virtualization.Image', entry(internalImageMethods));
   if (options.style === 'compact') {
     apis.set('SYNO.Virtualization.Guest', entry(compactGuestMethods));
     apis.set('SYNO.Virtualization.Image', entry(compactImageMethods));

@@ -1,7 +1,4 @@
-import { createServer as createHttpServer } from 'node:http';
-import type { Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { serve } from '../../../http/serve.js';
 import { buildApiTable } from './apis.js';
 import type { Simulator, SimulatorStats } from './context.js';
 import { Faults } from './faults.js';
@@ -59,19 +56,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const faults = new Faults(sessions);
   const listener = createRequestListener(sim, buildApiTable(resolved), faults);
-  const server: Server = resolved.tls === undefined ? createHttpServer(listener) : createHttpsServer(resolved.tls, listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-  let closing: Promise<void> | undefined;
+  const served = await serve(listener, resolved);
   return {
-    url: `${resolved.tls === undefined ? 'http' : 'https'}://${host}:${port}`,
+    url: served.url,
     faults,
     stats: sim.stats,
     state,
@@ -80,12 +67,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return sessions.liveCount;
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        timers.clearAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
+      timers.clearAll();
+      return served.close();
     },
   };
 }

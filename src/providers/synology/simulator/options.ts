@@ -65,7 +65,7 @@ export interface InventoryOptions {
 
 /**
  * Which guest API family the box serves: `official` the guide's SYNO.Virtualization.API.* (on DSM 7
- * with the internal SYNO.Virtualization.Guest beside it, as real DSM 7 boxes list both); `internal`
+ * with the internal SYNO.Virtualization.Guest and .Image beside it, as real DSM 7 boxes list both); `internal`
  * only the internal family in the dialect real DSM 7 speaks (lowercase `list`/`get`, `pwr_ctl`);
  * `compact` only the seed documents' CamelCase variant of that family (`List`, `PowerOn`, ...).
  */

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { delayOrAbort } from '../../../abort.js';
 import { OperationError } from '../../../errors.js';
+import { WireFailure } from '../../../http/failure.js';
+import type { TlsSettings } from '../../../http/tls.js';
 import { silentLogger, type Logger } from '../../../log.js';
 import { dcmgrError, errorBody } from './error-codes.js';
 import { cancelled, failureError } from './failures.js';
-import { DcmgrTransport, DcmgrWireFailure, type DcmgrRequest, type DcmgrTransportOptions, type WireParams } from './transport.js';
+import { DcmgrTransport, type DcmgrRequest, type WireParams } from './transport.js';
 import {
   parsePage,
   wireBackup,
@@ -40,8 +42,8 @@ export interface DcmgrClientOptions {
   retryDelayMs?: number;
   /** Items per list request (default 100; dcmgr's own default is 250). */
   pageSize?: number;
-  /** An undici connector for https targets (certificate checks). */
-  connect?: DcmgrTransportOptions['connect'];
+  /** Certificate checks for an https url: a CA, a SHA-256 pin, or (loudly) none. */
+  tls?: TlsSettings;
   logger?: Logger;
 }
 
@@ -129,7 +131,8 @@ export class DcmgrClient {
       url: checkUrl(options.url),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       account: this.account,
-      ...(options.connect === undefined ? {} : { connect: options.connect }),
+      tls: options.tls ?? {},
+      logger: this.logger,
     });
   }
 
@@ -250,7 +253,7 @@ export class DcmgrClient {
       try {
         answer = await this.transport.send(request, signal);
       } catch (error) {
-        if (!(error instanceof DcmgrWireFailure)) throw error;
+        if (!(error instanceof WireFailure)) throw error;
         const retryable = kind === 'read' && (error.reason === 'network' || error.reason === 'server');
         if (!retryable || attempt >= this.readRetries) {
           throw failureError(error, { write: kind === 'write', what, origin: this.transport.origin });

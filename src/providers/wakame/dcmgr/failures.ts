@@ -1,52 +1,26 @@
-import { OperationError } from '../../../errors.js';
-import type { DcmgrWireFailure } from './transport.js';
+import type { OperationError } from '../../../errors.js';
+import type { WireFailure } from '../../../http/failure.js';
+import { cancelledError, failureError as explainFailure, type FailureWording } from '../../../http/failure-errors.js';
 
-/**
- * Turns a failed exchange into the error a user reads. A write that may have reached dcmgr is never
- * reported as simply failed: it may have happened, so the user is told to read the state first.
- */
+/** A failed exchange with dcmgr as the user reads it: the shared rules (src/http), dcmgr's words. */
 
-export const READ_BEFORE_RETRY = 'Read the current state (get_vm or list_images) before trying again.';
+const READ_BEFORE_RETRY = 'Read the current state (get_vm or list_images) before trying again.';
+
+const DCMGR_WORDING: FailureWording = {
+  server: 'dcmgr',
+  readBeforeRetry: READ_BEFORE_RETRY,
+  api: 'the dcmgr API',
+  busyNext: "dcmgr may be busy: try again, or raise the target's timeout.",
+  notTheApiNext: "Check that the target's url points at dcmgr itself (stock installs: http://host:9001), not at another service.",
+  unreachableNext: "Check that dcmgr is up and that the target's url is right, then try again.",
+  // Stock dcmgr speaks plain http; an https url reaches the TLS proxy a site puts in front of it.
+  tls: { server: 'dcmgr', fingerprintSource: "on dcmgr's TLS proxy", httpsPort: "the HTTPS port of dcmgr's TLS proxy" },
+};
 
 export function cancelled(what: string, outcomeUnknown = false): OperationError {
-  if (!outcomeUnknown) return new OperationError('cancelled', `${what} was cancelled.`);
-  return new OperationError('cancelled', `${what} was cancelled while dcmgr was handling it: the change may or may not have happened.`, {
-    outcomeUnknown,
-    next: READ_BEFORE_RETRY,
-  });
+  return cancelledError(what, outcomeUnknown, DCMGR_WORDING);
 }
 
-export function failureError(failure: DcmgrWireFailure, context: { write: boolean; what: string; origin: string }): OperationError {
-  const { write, what, origin } = context;
-  const unknown = write && failure.maybeDelivered;
-  const maybe = unknown ? ' The change may or may not have happened.' : '';
-  const common = { cause: failure, outcomeUnknown: unknown };
-  switch (failure.reason) {
-    case 'cancelled':
-      return cancelled(what, unknown);
-    case 'tls':
-      return new OperationError('tls', `The TLS connection to dcmgr at ${origin} failed (${failure.message}). Nothing was sent.`, {
-        cause: failure,
-        next: 'Set the target\'s ca_file to the CA that signed the certificate (or, as a last resort, insecure_tls), and check that the url names the https port.',
-      });
-    case 'timeout':
-      return new OperationError('timeout', `${what} failed: ${failure.message} from dcmgr at ${origin}.${maybe}`, {
-        ...common,
-        next: unknown ? READ_BEFORE_RETRY : 'dcmgr may be busy: try again, or raise the target\'s timeout.',
-      });
-    case 'protocol':
-      return new OperationError('protocol', `dcmgr at ${origin} answered ${what} with something that is not the dcmgr API: ${failure.message}.${maybe}`, {
-        ...common,
-        next: unknown ? READ_BEFORE_RETRY : 'Check that the target\'s url points at dcmgr itself (stock installs: http://host:9001), not at another service.',
-      });
-    case 'network':
-    case 'server':
-      if (unknown) {
-        return new OperationError('transport', `${what} failed in transit (${failure.message}).${maybe}`, { ...common, next: READ_BEFORE_RETRY });
-      }
-      return new OperationError('transport', `${what} failed: no answer from dcmgr at ${origin} (${failure.message}).${write ? ' Nothing was sent.' : ''}`, {
-        ...common,
-        next: 'Check that dcmgr is up and that the target\'s url is right, then try again.',
-      });
-  }
+export function failureError(failure: WireFailure, context: { write: boolean; what: string; origin: string }): OperationError {
+  return explainFailure(failure, context, DCMGR_WORDING);
 }

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serve } from '../../../http/serve.js';
 import { Faults, type FaultSpec } from './faults.js';
 import { buildInventory } from './inventory.js';
 import { resolveOptions, type ResolvedOptions, type WakameSimulatorOptions } from './options.js';
@@ -15,7 +14,7 @@ export type { RecordedRequest, WakameSimulatorStats } from './server.js';
 export { WakameState } from './state.js';
 
 export interface WakameSimulatorHandle {
-  /** e.g. http://127.0.0.1:41234 (dcmgr's API is below it at /api/12.03). */
+  /** e.g. http://127.0.0.1:41234, or https with `tls` (dcmgr's API is below it at /api/12.03). */
   url: string;
   close(): Promise<void>;
   faults: { add(spec: FaultSpec): void; clear(): void };
@@ -31,30 +30,14 @@ export async function startWakameSimulator(options: WakameSimulatorOptions = {})
   buildInventory(state, resolved);
   const faults = new Faults();
   const stats: WakameSimulatorStats = { requests: [] };
-  const server: Server = createServer(createRequestListener(state, faults, stats));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-  let closing: Promise<void> | undefined;
+  const served = await serve(createRequestListener(state, faults, stats), resolved);
   return {
-    url: `http://${host}:${port}`,
+    url: served.url,
     faults,
     stats,
     state,
     options: resolved,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: () => served.close(),
   };
 }
 

@@ -62,6 +62,8 @@ export interface WakameSimulatorOptions {
   backupStorage?: boolean;
   /** Seed of the deterministic id sequence (default 1). */
   seed?: number;
+  /** Serve HTTPS with this PEM pair, as a TLS proxy in front of dcmgr would. */
+  tls?: { key: string; cert: string };
   host?: string;
   port?: number;
   logger?: Logger;
@@ -78,6 +80,7 @@ export interface ResolvedOptions {
   instanceQuota: number;
   backupStorage: boolean;
   seed: number;
+  tls: { key: string; cert: string } | undefined;
   host: string;
   port: number;
   logger: Logger;
@@ -117,6 +120,7 @@ export function resolveOptions(options: WakameSimulatorOptions = {}): ResolvedOp
     instanceQuota: options.instanceQuota ?? 100,
     backupStorage: options.backupStorage ?? true,
     seed: options.seed ?? 1,
+    tls: options.tls,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     logger: options.logger ?? silentLogger,

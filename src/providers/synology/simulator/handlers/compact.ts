@@ -135,11 +135,14 @@ function compactImage(sim: Simulator, image: SimImage): Record<string, unknown> 
   };
 }
 
+/** The image list, paged, sizes in bytes; DSM 7's lowercase dialect answers `list` with the same fields. */
+export const compactImageList: Handler = (call) => {
+  const all = [...call.sim.state.images.values()];
+  return { images: page(call, all).map((image) => compactImage(call.sim, image)), total: all.length };
+};
+
 export const compactImageMethods: Readonly<Record<string, Handler>> = {
-  List: (call) => {
-    const all = [...call.sim.state.images.values()];
-    return { images: page(call, all).map((image) => compactImage(call.sim, image)), total: all.length };
-  },
+  List: compactImageList,
   Create: ({ sim, params }) => {
     const name = params.required('image_name');
     if (!params.has('guest_id')) throw badParameter('guest_id', 'the source VM (guest_id) is required');

@@ -3,6 +3,7 @@ import { deleteGuest, findGuest, findHost, powerOnGuest, RAM_RANGE_MB, stopGuest
 import type { SimVm } from '../model.js';
 import { ONLINE_STATUSES } from '../model.js';
 import { badParameter, failure } from '../wire.js';
+import { compactImageList } from './compact.js';
 
 /**
  * The internal guest family as real DSM 7 speaks it: `SYNO.Virtualization.Guest` (v1-2) with
@@ -68,6 +69,12 @@ export const internalGuestMethods: Readonly<Record<string, Handler>> = {
     return undefined;
   },
 };
+
+/**
+ * The internal image API in the same dialect: lowercase `list`. No document describes its fields
+ * beyond the seeds' CamelCase `List`, so it answers those: `image_id`, `image_name`, `size` in bytes.
+ */
+export const internalImageMethods: Readonly<Record<string, Handler>> = { list: compactImageList };
 
 const ACTIONS = ['poweron', 'poweroff', 'shutdown', 'reboot'] as const;
 type Action = (typeof ACTIONS)[number];

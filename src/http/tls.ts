@@ -1,13 +1,14 @@
 import { rootCertificates, TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
-import { OperationError } from '../../../errors.js';
-import type { Logger } from '../../../log.js';
+import { OperationError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 /**
- * Certificate checks for DSM, which ships a self-signed certificate. Three ways to trust it, best first:
- * a private CA (`ca`), a pinned SHA-256 fingerprint of the certificate itself, or, as a loud opt-in,
- * no verification at all. The check runs in the connector, after the handshake and before undici
- * writes a single byte of any request, so a refused certificate never sees the password.
+ * Certificate checks for an https server that may well be self-signed (DSM ships one; dcmgr sits behind
+ * a site's TLS proxy). Three ways to trust it, best first: a private CA (`ca`), a pinned SHA-256
+ * fingerprint of the certificate itself, or, as a loud opt-in, no verification at all. The check runs
+ * in the connector, after the handshake and before undici writes a single byte of any request, so a
+ * refused certificate never sees a credential.
  */
 
 export interface TlsSettings {
@@ -18,7 +19,7 @@ export interface TlsSettings {
   insecure?: boolean;
 }
 
-/** Thrown by the connector when a certificate is refused; the transport turns it into kind 'tls'. */
+/** Thrown by the connector when a certificate is refused; the pool reports it as reason 'tls'. */
 export class TlsRejectedError extends Error {
   override readonly name = 'TlsRejectedError';
   /** Not an undici socket error code, so undici fails the queued requests instead of retrying the connect. */
@@ -38,7 +39,7 @@ export function parseFingerprint(text: string): string {
   if (!/^[0-9A-F]{64}$/.test(hex)) {
     throw new OperationError('invalid_input', 'The TLS fingerprint is not a SHA-256 fingerprint (64 hex digits, colons optional).', {
       next:
-        'Set VMM_TLS_FINGERPRINT to the SHA-256 fingerprint of the DSM certificate, ' +
+        "Set VMM_TLS_FINGERPRINT to the SHA-256 fingerprint of the server's certificate, " +
         'e.g. from `openssl x509 -noout -fingerprint -sha256`.',
     });
   }
@@ -52,15 +53,15 @@ export interface TlsPolicy {
   insecure: boolean;
 }
 
-/** Validates the settings when the client is built, so a bad pin or the insecure warning shows at start. */
-export function tlsPolicy(settings: TlsSettings, logger: Logger): TlsPolicy {
+/**
+ * Validates the settings when the client is built, so a bad pin or the insecure warning shows at start.
+ * `exposed` says what anyone on the network path gets without verification, e.g. "read the DSM password".
+ */
+export function tlsPolicy(settings: TlsSettings, logger: Logger, exposed: string): TlsPolicy {
   const pin = settings.fingerprint === undefined ? undefined : parseFingerprint(settings.fingerprint);
   const insecure = settings.insecure === true;
   if (insecure && pin === undefined) {
-    logger.warning(
-      'TLS verification is OFF (VMM_INSECURE_TLS): anyone on the network path can read the DSM password. ' +
-        'Prefer VMM_CA_FILE or VMM_TLS_FINGERPRINT.',
-    );
+    logger.warning(`TLS verification is OFF (VMM_INSECURE_TLS): anyone on the network path can ${exposed}. Prefer VMM_CA_FILE or VMM_TLS_FINGERPRINT.`);
   }
   return { ...(settings.ca === undefined ? {} : { ca: settings.ca }), ...(pin === undefined ? {} : { pin }), insecure };
 }
@@ -115,39 +116,4 @@ export function isTlsFailure(error: unknown): boolean {
   if (error instanceof TlsRejectedError) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && TLS_ERROR_CODE.test(code);
-}
-
-/** The user-facing error for a refused or failed TLS connection, naming the setting that fixes it. */
-export function tlsError(error: unknown, origin: string): OperationError {
-  if (error instanceof TlsRejectedError && error.reason === 'pin_mismatch') {
-    return new OperationError(
-      'tls',
-      `DSM at ${origin} presented a certificate with SHA-256 fingerprint ${error.observedFingerprint}, ` +
-        `which does not match VMM_TLS_FINGERPRINT (${error.detail}). Nothing was sent.`,
-      {
-        cause: error,
-        next:
-          'If the DSM certificate was renewed, check the new fingerprint in DSM and update VMM_TLS_FINGERPRINT; ' +
-          'otherwise something is intercepting the connection.',
-      },
-    );
-  }
-  if (error instanceof TlsRejectedError) {
-    return new OperationError(
-      'tls',
-      `DSM at ${origin} presented a certificate this machine does not trust (${error.detail}); ` +
-        `its SHA-256 fingerprint is ${error.observedFingerprint}. Nothing was sent.`,
-      {
-        cause: error,
-        next:
-          `Set VMM_CA_FILE to the CA that signed it, or pin it with VMM_TLS_FINGERPRINT=${error.observedFingerprint} ` +
-          'after checking that DSM shows the same certificate, or (last resort) set VMM_INSECURE_TLS=true.',
-      },
-    );
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new OperationError('tls', `The TLS connection to DSM at ${origin} failed: ${detail}.`, {
-    cause: error,
-    next: 'Check that VMM_URL uses the HTTPS port of DSM (usually 5001); for certificate problems set VMM_CA_FILE or VMM_TLS_FINGERPRINT.',
-  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFingerprint } from '../src/providers/synology/dsm/tls.js';
+import { parseFingerprint } from '../src/http/tls.js';
 
 const HEX = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const CANONICAL = HEX.toUpperCase().match(/../g)?.join(':');
