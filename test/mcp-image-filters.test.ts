@@ -66,6 +66,15 @@ describe('list_images status on Wakame-VDC', () => {
     expect(dcmgrStates(h).slice(-4)).toEqual(['deleted', 'alive', 'available', 'alive']);
   });
 
+  it('opens a deleted image by its id, as list_images showed it, while its name no longer finds it', async () => {
+    h = await startProvidersHarness();
+    const [gone] = (await listImages(h, { target: 'vdc', status: 'deleted' })).images;
+    expect(gone?.name).toBe('old-build');
+    const shown = structured<{ image: { id: string; name: string; status: string } }>(await h.call('get_image', { target: 'vdc', image: gone?.id ?? '' }));
+    expect(shown.image).toMatchObject({ id: gone?.id, name: 'old-build', status: 'deleted' });
+    expect(errorText(await h.call('get_image', { target: 'vdc', image: 'old-build' }))).toContain('No image has the id or name "old-build"');
+  });
+
   it('pages what the filter selects: total and next_offset count the deleted images only', async () => {
     h = await startProvidersHarness();
     const request = structured<Confirmation>(await h.call('delete_image', { target: 'vdc', image: 'debian-12-app' }));
@@ -81,11 +90,11 @@ describe('list_images status on Wakame-VDC', () => {
   it('refuses a region on Wakame-VDC and on the NAS, naming the target that has regions', async () => {
     h = await startProvidersHarness();
     const vdc = errorText(await h.call('list_images', { target: 'vdc', region: 'toronto' }));
-    expect(vdc).toMatch(/Target vdc has no regions to filter images by/);
-    expect(vdc).toMatch(/omit region, or pass target as one with regions: luna/);
+    expect(vdc).toMatch(/list_images cannot take region on target vdc: This Wakame-VDC target speaks .*, which offers no regions/);
+    expect(vdc).toMatch(/omit region, or pass target as one that takes it: luna/);
     const nas = errorText(await h.call('list_images', { target: 'nas', region: 'toronto' }));
-    expect(nas).toMatch(/Target nas has no regions/);
-    expect(nas).toMatch(/with regions: luna/);
+    expect(nas).toMatch(/list_images cannot take region on target nas: This DSM speaks .*, which offers no regions/);
+    expect(nas).toMatch(/one that takes it: luna/);
     expect(dcmgrStates(h)).toEqual([]);
   });
 });
@@ -130,6 +139,13 @@ describe('list_images region and status on LunaNode', () => {
 });
 
 describe('list_images input', () => {
+  it('lists status and region once a configured target takes them', async () => {
+    h = await startProvidersHarness();
+    const { tools } = await h.client.listTools();
+    const properties = tools.find((tool) => tool.name === 'list_images')?.inputSchema.properties ?? {};
+    expect(Object.keys(properties)).toEqual(['status', 'region', 'limit', 'offset', 'target']);
+  });
+
   it('refuses an unknown status with the allowed ones, before any backend call', async () => {
     h = await startProvidersHarness();
     const text = errorText(await h.call('list_images', { target: 'vdc', status: 'gone' }));
@@ -140,11 +156,11 @@ describe('list_images input', () => {
     expect(h.sims.luna.requests).toEqual([]);
   });
 
-  it('refuses a status filter on the NAS, whose images carry none', async () => {
+  it('refuses a status filter on the NAS, whose images carry none, naming the targets whose images do', async () => {
     h = await startProvidersHarness();
     const text = errorText(await h.call('list_images', { target: 'nas', status: 'available' }));
-    expect(text).toMatch(/images carry no status/);
-    expect(text).toMatch(/omit status/);
+    expect(text).toMatch(/list_images cannot take status on target nas: This DSM speaks .*, which offers no status on images/);
+    expect(text).toMatch(/omit status, or pass target as one that takes it: luna, vdc; or an image being made shows as a task/);
     expect(structured<ImagePage>(await h.call('list_images', { target: 'nas' })).images.length).toBeGreaterThan(0);
   });
 });

@@ -157,6 +157,21 @@ describe('tool catalog', () => {
     }
   });
 
+  it('lists no argument that only other systems take (an image status, a region, a URL), and refuses one with what to do', async () => {
+    const h = await open();
+    const { tools } = await h.client.listTools();
+    const fields = (name: string) => Object.keys(tools.find((tool) => tool.name === name)?.inputSchema.properties ?? {});
+    expect(fields('list_images')).toEqual(['limit', 'offset']);
+    for (const field of ['url', 'format', 'region']) expect(fields('create_image'), field).not.toContain(field);
+    const region = errorText(await h.call('list_images', { region: 'toronto' }));
+    expect(region).toContain('list_images cannot take region on target nas: This DSM speaks');
+    expect(region).toContain('which offers no regions\nNext: omit region');
+    const url = errorText(await h.call('create_image', { name: 'from-web', url: 'https://example.invalid/a.iso', format: 'iso' }));
+    // DSM 7's internal dialect makes no images at all, which is said first.
+    expect(url).toContain(internal() ? 'create_image is not available on target nas' : 'create_image cannot take url on target nas');
+    if (!internal()) expect(url).toContain('omit url; or copy the file onto the NAS');
+  });
+
   it('still accepts target when it names the one target, and refuses another name listing the one there is', async () => {
     const h = await open();
     expect(structured<ListVms>(await h.call('list_vms', { target: 'nas', limit: 1 })).vms).toHaveLength(1);
@@ -165,12 +180,12 @@ describe('tool catalog', () => {
     expect(text).toContain('nas');
   });
 
-  it('keeps tools/list under 26 KB on the wire with typed output schemas: no $schema, no descriptions or closed-object markers in outputs', async () => {
+  it('keeps tools/list under 27.5 KB on the wire with typed output schemas: no $schema, no descriptions or closed-object markers in outputs', async () => {
     const h = await open();
     const { tools } = await h.client.listTools();
     // 15.5 KB when output schemas carried field names only; types and required fields cost the rest (bench/README.md);
     // show_dashboard, whose typed result describes a whole cluster, about 1.9 KB more; get_image and create_image
-    // from a URL (LunaNode) about 1 KB more.
+    // from a URL (LunaNode) about 1 KB more; arguments no configured target takes are not listed (about 0.4 KB here).
     expect(h.lastResponseBytes()).toBeLessThan(27_500);
     const listing = JSON.stringify(tools);
     expect(listing).not.toContain('$schema');
@@ -377,43 +392,47 @@ describe('write tools', () => {
     expect(simStatus(h, 'web-01')).toBe('shutdown');
   });
 
-  it.skipIf(!each.reboots)('reboots a running VM where the dialect can: running -> booting -> running, with nothing else sent', async () => {
-    const clock = new ManualClock();
-    const h = await open({ simulator: { clock } });
-    structured(await h.call('list_targets'));
-    const before = h.sim.stats.requests.length;
-    const requested = structured<{ status: string; vm: VmBriefShape }>(await h.call('reboot', { vm: 'web-01' }));
-    expect(requested).toMatchObject({ status: 'requested', vm: { name: 'web-01', status: 'booting' } });
-    // The name resolved from the list (this dialect's get is not known to take a name), the VM read, the
-    // reboot itself and the VM read after it, each guest read with the storage list that places it on a
-    // host (this dialect names none); nothing else reaches the box, not even a login.
-    const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method} ${request.params.action ?? ''}`.trim());
-    expect(sent).toEqual([
-      'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list', 'Guest.Action pwr_ctl reboot', 'Guest get', 'API.Storage list',
-    ]);
-    expect(simStatus(h, 'web-01')).toBe('booting');
-    clock.advance(FAST.powerSettleMs ?? 0);
-    expect(simStatus(h, 'web-01')).toBe('running');
-    expect(structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'web-01' })).vm.status).toBe('running');
-    const waiting = h.call('reboot', { vm: 'web-01', wait: true, timeout_s: 30 });
-    await vi.waitFor(() => expect(simStatus(h, 'web-01')).toBe('booting'), { timeout: 20_000, interval: 5 });
-    clock.advance(FAST.powerSettleMs ?? 0);
-    expect(structured<{ status: string; vm: VmBriefShape }>(await waiting)).toMatchObject({ status: 'done', vm: { status: 'running' } });
-  });
+  if (each.reboots) {
+    it('reboots a running VM where the dialect can: running -> booting -> running, with nothing else sent', async () => {
+      const clock = new ManualClock();
+      const h = await open({ simulator: { clock } });
+      structured(await h.call('list_targets'));
+      const before = h.sim.stats.requests.length;
+      const requested = structured<{ status: string; vm: VmBriefShape }>(await h.call('reboot', { vm: 'web-01' }));
+      expect(requested).toMatchObject({ status: 'requested', vm: { name: 'web-01', status: 'booting' } });
+      // The name resolved from the list (this dialect's get is not known to take a name), the VM read, the
+      // reboot itself and the VM read after it, each guest read with the storage list that places it on a
+      // host (this dialect names none); nothing else reaches the box, not even a login.
+      const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method} ${request.params.action ?? ''}`.trim());
+      expect(sent).toEqual([
+        'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list', 'Guest.Action pwr_ctl reboot', 'Guest get', 'API.Storage list',
+      ]);
+      expect(simStatus(h, 'web-01')).toBe('booting');
+      clock.advance(FAST.powerSettleMs ?? 0);
+      expect(simStatus(h, 'web-01')).toBe('running');
+      expect(structured<{ vm: VmDetailsShape }>(await h.call('get_vm', { vm: 'web-01' })).vm.status).toBe('running');
+      const waiting = h.call('reboot', { vm: 'web-01', wait: true, timeout_s: 30 });
+      await vi.waitFor(() => expect(simStatus(h, 'web-01')).toBe('booting'), { timeout: 20_000, interval: 5 });
+      clock.advance(FAST.powerSettleMs ?? 0);
+      expect(structured<{ status: string; vm: VmBriefShape }>(await waiting)).toMatchObject({ status: 'done', vm: { status: 'running' } });
+    });
+  }
 
-  it.skipIf(!each.reboots)('refuses to reboot a stopped VM from the status it read, sending nothing that changes it, naming power_on', async () => {
-    const h = await open();
-    structured(await h.call('list_targets'));
-    const before = h.sim.stats.requests.length;
-    const text = errorText(await h.call('reboot', { vm: 'win10' }));
-    expect(h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method}`)).toEqual([
-      'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list',
-    ]);
-    expect(simStatus(h, 'win10')).toBe('shutdown');
-    expect(text).toContain('VM win10 is stopped, so there is nothing to reboot');
-    expect(text).toContain('Next: start it with power_on instead');
-    expect(h.auditEntries().filter((entry) => entry.outcome !== 'started').map((entry) => `${String(entry.tool)} ${String(entry.outcome)}`)).toEqual(['reboot error']);
-  });
+  if (each.reboots) {
+    it('refuses to reboot a stopped VM from the status it read, sending nothing that changes it, naming power_on', async () => {
+      const h = await open();
+      structured(await h.call('list_targets'));
+      const before = h.sim.stats.requests.length;
+      const text = errorText(await h.call('reboot', { vm: 'win10' }));
+      expect(h.sim.stats.requests.slice(before).map((request) => `${request.api.replace('SYNO.Virtualization.', '')} ${request.method}`)).toEqual([
+        'Guest list', 'API.Storage list', 'Guest get', 'API.Storage list',
+      ]);
+      expect(simStatus(h, 'win10')).toBe('shutdown');
+      expect(text).toContain('VM win10 is stopped, so there is nothing to reboot');
+      expect(text).toContain('Next: start it with power_on instead');
+      expect(h.auditEntries().filter((entry) => entry.outcome !== 'started').map((entry) => `${String(entry.tool)} ${String(entry.outcome)}`)).toEqual(['reboot error']);
+    });
+  }
 
   it('creates a VM from parts, waits for the task, and sets CPU and RAM afterwards', async () => {
     const h = await open();
@@ -591,37 +610,41 @@ describe('backend requests per call', () => {
   });
 });
 
-describe.runIf(each.style === 'dsm-official')('image sizes on the official API', () => {
-  it('joins the internal image list by image_id where discovery lists it, with one request beside the guide list, none where it does not', async () => {
-    const h = await open();
-    structured(await h.call('list_targets'));
-    const before = h.sim.stats.requests.length;
-    const images = structured<{ images: Array<{ id: string; size_gb?: number }> }>(await h.call('list_images'));
-    const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api} ${request.method}`);
-    if (setup.simulator.dsmVersion === 6) {
-      expect(sent).toEqual(['SYNO.Virtualization.API.Guest.Image list']);
-      expect(images.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
-      return;
-    }
-    expect(sent.sort()).toEqual(['SYNO.Virtualization.API.Guest.Image list', 'SYNO.Virtualization.Image list']);
-    expect(images.images.map((image) => [image.id, image.size_gb])).toEqual(
-      [...h.sim.state.images.values()].map((image) => [image.id, Math.round((image.size_mb / 1024) * 100) / 100]),
-    );
-  });
+if (each.style === 'dsm-official') {
+  describe('image sizes on the official API', () => {
+    it('joins the internal image list by image_id where discovery lists it, with one request beside the guide list, none where it does not', async () => {
+      const h = await open();
+      structured(await h.call('list_targets'));
+      const before = h.sim.stats.requests.length;
+      const images = structured<{ images: Array<{ id: string; size_gb?: number }> }>(await h.call('list_images'));
+      const sent = h.sim.stats.requests.slice(before).map((request) => `${request.api} ${request.method}`);
+      if (setup.simulator.dsmVersion === 6) {
+        expect(sent).toEqual(['SYNO.Virtualization.API.Guest.Image list']);
+        expect(images.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
+        return;
+      }
+      expect(sent.sort()).toEqual(['SYNO.Virtualization.API.Guest.Image list', 'SYNO.Virtualization.Image list']);
+      expect(images.images.map((image) => [image.id, image.size_gb])).toEqual(
+        [...h.sim.state.images.values()].map((image) => [image.id, Math.round((image.size_mb / 1024) * 100) / 100]),
+      );
+    });
 
-  it.skipIf(each.simulator.dsmVersion === 6)('still lists the images, without sizes, when the internal list fails, and logs why', async () => {
-    const h = await open();
-    structured(await h.call('list_targets'));
-    // Every attempt of the read (the first and its two retries) answers HTTP 500.
-    h.sim.faults.failNext(3, { kind: 'http500', match: { api: 'SYNO.Virtualization.Image' } });
-    const failed = structured<{ images: Array<{ name: string; size_gb?: number }>; total: number }>(await h.call('list_images'));
-    expect(failed.total).toBe(3);
-    expect(failed.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
-    expect(h.logLines.filter((line) => line.includes('SYNO.Virtualization.Image list failed, so images are listed without their sizes'))).not.toEqual([]);
-    const again = structured<{ images: Array<{ size_gb?: number }> }>(await h.call('list_images'));
-    expect(again.images.every((image) => typeof image.size_gb === 'number')).toBe(true);
+    if (each.simulator.dsmVersion !== 6) {
+      it('still lists the images, without sizes, when the internal list fails, and logs why', async () => {
+        const h = await open();
+        structured(await h.call('list_targets'));
+        // Every attempt of the read (the first and its two retries) answers HTTP 500.
+        h.sim.faults.failNext(3, { kind: 'http500', match: { api: 'SYNO.Virtualization.Image' } });
+        const failed = structured<{ images: Array<{ name: string; size_gb?: number }>; total: number }>(await h.call('list_images'));
+        expect(failed.total).toBe(3);
+        expect(failed.images.filter((image) => image.size_gb !== undefined)).toEqual([]);
+        expect(h.logLines.filter((line) => line.includes('SYNO.Virtualization.Image list failed, so images are listed without their sizes'))).not.toEqual([]);
+        const again = structured<{ images: Array<{ size_gb?: number }> }>(await h.call('list_images'));
+        expect(again.images.every((image) => typeof image.size_gb === 'number')).toBe(true);
+      });
+    }
   });
-});
+}
 
 describe('errors', () => {
   it('names the field and the rule when the schema rejects an argument', async () => {

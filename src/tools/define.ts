@@ -50,6 +50,11 @@ export interface ToolSpec<Input extends AnyObject, Output extends AnyObject> {
   scope?: ToolScope;
   /** The tool works on a target whose backend has any of these; listed only when some target may have one. */
   needs?: readonly Capability[];
+  /**
+   * Arguments only some systems take (a LunaNode region, an image status): each is listed only when a
+   * target may have one of its capabilities, and refused at the boundary on a target that has none.
+   */
+  inputNeeds?: { readonly [Field in keyof Input['shape']]?: readonly Capability[] };
   input: Input;
   output: Output;
   /** A tool whose result an MCP App renders: its `_meta` (see apps/app-tool-meta.ts), listed only to clients that render apps. */
@@ -75,6 +80,8 @@ export interface ToolDefinition {
   scope: ToolScope;
   /** Empty: every target can. Otherwise a target needs any one of these. */
   needs: readonly Capability[];
+  /** Per argument, as `needs` is per tool (see ToolSpec). */
+  inputNeeds: Readonly<Record<string, readonly Capability[]>>;
   annotations: ToolAnnotations;
   /**
    * The full, strict argument schema the boundary parses with: the tool's own fields plus `target` (unless
@@ -162,6 +169,7 @@ export function defineTool<Input extends AnyObject, Output extends AnyObject>(sp
     effect: spec.effect,
     scope,
     needs: spec.needs ?? [],
+    inputNeeds: (spec.inputNeeds ?? {}) as Readonly<Record<string, readonly Capability[]>>,
     annotations: annotationsFor(spec.effect),
     input: z.object({ ...spec.input.shape, ...common }).strict(),
     output,

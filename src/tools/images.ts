@@ -28,6 +28,7 @@ const listImages = defineTool({
   title: 'List images',
   description: 'List images (disk, vdsm, iso) with the storages holding them (or region and status), and size_gb on DSM where the box offers its internal image list, paged.',
   effect: 'read',
+  inputNeeds: { status: ['image_status'], region: ['regions'] },
   input: z.object({
     status: z
       .enum(IMAGE_STATUSES)
@@ -39,23 +40,10 @@ const listImages = defineTool({
   }),
   output: z.object({ images: z.array(imageView), ...pageFields }),
   async run({ status, region, limit, offset }, ctx) {
-    if (region !== undefined) await requireRegions(ctx);
     const page = await ctx.vmm.listImages({ limit, offset }, ctx, { ...(status === undefined ? {} : { status }), ...(region === undefined ? {} : { region }) });
     return { images: page.items.map(toImageView), ...pageInfo(page, { limit, offset }) };
   },
 });
-
-/** A region filter on a target without regions is refused, naming the targets that have them. */
-async function requireRegions(ctx: ToolContext): Promise<void> {
-  if ((await ctx.vmm.capabilities(ctx)).has('regions')) return;
-  const missing = ctx.vmm.backend.unsupported('regions');
-  const able = ctx.targets
-    .filter((other) => other !== ctx.target && (other.vmm.backend.offers ?? other.vmm.backend.capabilities).has('regions'))
-    .map((other) => other.name);
-  throw new OperationError('unsupported', `Target ${ctx.target.name} has no regions to filter images by: ${missing.message}`, {
-    next: able.length > 0 ? `omit region, or pass target as one with regions: ${able.join(', ')}` : 'omit region',
-  });
-}
 
 interface SourceArgs {
   name: string;
@@ -135,6 +123,15 @@ const createImage = defineTool({
     + 'Answers a task for wait_task, or the image (wait: true waits for it).',
   effect: 'write',
   needs: ['create_image_from_file', 'create_image_from_url', 'create_image_from_vm'],
+  inputNeeds: {
+    ds_file_path: ['create_image_from_file'],
+    type: ['create_image_from_file'],
+    storages: ['create_image_from_file'],
+    url: ['create_image_from_url'],
+    format: ['create_image_from_url'],
+    region: ['create_image_from_url'],
+    vm: ['create_image_from_vm'],
+  },
   input: z.object({
     name: newNameArgument.describe('Name of the new image.'),
     ds_file_path: z

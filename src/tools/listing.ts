@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { Capability } from '../vmm/backend.js';
 import type { ToolDefinition } from './define.js';
 
 /**
@@ -9,7 +10,8 @@ import type { ToolDefinition } from './define.js';
  * - input schemas stay strict (`additionalProperties: false`), with types, numeric bounds, defaults,
  *   enums, required fields and descriptions; string patterns and lengths are left to the boundary
  *   (they refuse control characters, a relative path or 255+ characters, and its refusal names the rule);
- * - `target` is listed only when there is a choice, as the list of target names;
+ * - `target` is listed only when there is a choice, as the list of target names, and an argument only
+ *   some systems take (`inputNeeds`) only when a target may have what it needs;
  * - a tool's MCP App metadata goes only to clients that render apps: to others it is bytes about a view
  *   they will never show;
  * - output schemas are the real JSON Schema of `structuredContent` (clients validate it): types,
@@ -19,12 +21,17 @@ import type { ToolDefinition } from './define.js';
  *   built against this listing still accepts an answer that gained a field.
  * The boundary validates with the full zod schemas, whatever the listing leaves out.
  */
-export function describeTool(tool: ToolDefinition, targetNames: readonly string[], client: { rendersApps: boolean }): Tool {
+export function describeTool(
+  tool: ToolDefinition,
+  targetNames: readonly string[],
+  offered: ReadonlySet<Capability>,
+  client: { rendersApps: boolean },
+): Tool {
   return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: inputSchema(tool, targetNames),
+    inputSchema: inputSchema(tool, targetNames, offered),
     outputSchema: outputSchema(tool.output),
     annotations: tool.annotations,
     ...(client.rendersApps && tool.appMeta !== undefined ? { _meta: tool.appMeta } : {}),
@@ -40,9 +47,12 @@ function isBoundaryRule(key: string, value: unknown): boolean {
   return STRING_RULES.has(key) || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER);
 }
 
-function inputSchema(tool: ToolDefinition, targetNames: readonly string[]): Tool['inputSchema'] {
+function inputSchema(tool: ToolDefinition, targetNames: readonly string[], offered: ReadonlySet<Capability>): Tool['inputSchema'] {
   const json = without(objectSchema(tool.input, 'input'), isBoundaryRule) as Json;
   const properties = { ...(json.properties as Record<string, Json> | undefined) };
+  for (const [field, needs] of Object.entries(tool.inputNeeds)) {
+    if (!needs.some((capability) => offered.has(capability))) delete properties[field];
+  }
   if (tool.scope === 'target') {
     const [first] = targetNames;
     if (targetNames.length > 1 && first !== undefined) {

@@ -96,12 +96,13 @@ function catalogFor(tools: readonly ToolDefinition[], targets: readonly TargetRu
   let byListed = byTargets.get(targets);
   if (byListed === undefined) byTargets.set(targets, (byListed = new Map()));
   const listable = tools.filter((tool) => targets.some((target) => isListed(tool.effect, target.policy) && mayDo(tool, target)));
-  const key = listable.map((tool) => tool.name).join(' ');
+  const offered = new Set(targets.flatMap((target) => [...offersOf(target)]));
+  const key = `${listable.map((tool) => tool.name).join(' ')} | ${[...offered].sort().join(' ')}`;
   const known = byListed.get(key);
   if (known !== undefined) return known;
   const listed = new Map(listable.map((tool) => [tool.name, tool]));
   const targetNames = targets.map((target) => target.name);
-  const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, client));
+  const listing = (client: { rendersApps: boolean }) => [...listed.values()].map((tool) => describeTool(tool, targetNames, offered, client));
   const catalog = { listed, plainListing: listing({ rendersApps: false }), appListing: listing({ rendersApps: true }) };
   byListed.set(key, catalog);
   return catalog;
@@ -140,7 +141,7 @@ class ToolCall {
       return errorResult(text);
     }
     try {
-      await this.requireCapability(target);
+      await this.requireCapabilities(target, args);
     } catch (error) {
       return this.failed(target.name, args, error);
     }
@@ -175,16 +176,32 @@ class ToolCall {
     return successResult(checked.data, tool.summarize);
   }
 
-  /** A tool needing what the target lacks is refused with the backend's explanation and the targets that can. */
-  private async requireCapability(target: TargetRuntime): Promise<void> {
-    const { needs } = this.tool;
-    if (needs.length === 0) return;
+  /**
+   * A tool needing what the target lacks, or an argument only other systems take, is refused with the
+   * backend's explanation and the targets that can.
+   */
+  private async requireCapabilities(target: TargetRuntime, args: Record<string, unknown>): Promise<void> {
+    const { tool } = this;
+    const given = Object.entries(tool.inputNeeds).filter(([field]) => args[field] !== undefined);
+    if (tool.needs.length === 0 && given.length === 0) return;
     const capabilities = await target.vmm.capabilities({ signal: this.extra.signal });
-    if (needs.some((capability) => capabilities.has(capability))) return;
+    const lacks = (needs: readonly Capability[]) => !needs.some((capability) => capabilities.has(capability));
+    const others = this.services.targets.filter((other) => other !== target && mayDo(tool, other));
+    if (tool.needs.length > 0 && lacks(tool.needs)) {
+      const missing = target.vmm.backend.unsupported(tool.needs[0] as Capability);
+      const able = others.map((other) => other.name);
+      throw new OperationError('unsupported', `${tool.name} is not available on target ${target.name}: ${missing.message}`, {
+        next: able.length > 0 ? `targets that can: ${able.join(', ')} (pass target)${missing.next === undefined ? '' : `; or ${missing.next}`}` : missing.next,
+        cause: missing,
+      });
+    }
+    const unmet = given.find(([, needs]) => lacks(needs));
+    if (unmet === undefined) return;
+    const [field, needs] = unmet;
     const missing = target.vmm.backend.unsupported(needs[0] as Capability);
-    const able = this.services.targets.filter((other) => other !== target && mayDo(this.tool, other)).map((other) => other.name);
-    throw new OperationError('unsupported', `${this.tool.name} is not available on target ${target.name}: ${missing.message}`, {
-      next: able.length > 0 ? `targets that can: ${able.join(', ')} (pass target)${missing.next === undefined ? '' : `; or ${missing.next}`}` : missing.next,
+    const able = others.filter((other) => needs.some((capability) => offersOf(other).has(capability))).map((other) => other.name);
+    throw new OperationError('unsupported', `${tool.name} cannot take ${field} on target ${target.name}: ${missing.message}`, {
+      next: `omit ${field}${able.length > 0 ? `, or pass target as one that takes it: ${able.join(', ')}` : ''}${missing.next === undefined ? '' : `; or ${missing.next}`}`,
       cause: missing,
     });
   }
@@ -267,9 +284,14 @@ function finalOutcome(error: unknown, signal: AbortSignal): FinalOutcome {
 /** Whether the target may have what the tool needs, as far as is known before contacting it. */
 function mayDo(tool: ToolDefinition, target: TargetRuntime): boolean {
   if (tool.needs.length === 0) return true;
-  const { backend } = target.vmm;
-  const offers = backend.offers ?? backend.capabilities;
+  const offers = offersOf(target);
   return tool.needs.some((capability) => offers.has(capability));
+}
+
+/** What the target's backend may be able to do before it was contacted (see VmmBackend.offers). */
+function offersOf(target: TargetRuntime): ReadonlySet<Capability> {
+  const { backend } = target.vmm;
+  return backend.offers ?? backend.capabilities;
 }
 
 function pickTarget(name: string | undefined, targets: readonly TargetRuntime[]): TargetRuntime {

@@ -52,6 +52,8 @@ export const CAPABILITIES = [
   'copy_image',
   /** Images live in regions a listing may be narrowed to (the `region` of `listImages`' filter). */
   'regions',
+  /** Images carry a status (pending, available, failed, deleted) a listing may be narrowed to. */
+  'image_status',
   'hosts',
   'storages',
   'networks',

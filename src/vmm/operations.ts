@@ -267,12 +267,8 @@ export class Vmm {
   async listImages(page: PageRequest, ctx?: CallContext, filter: ImageFilter = {}): Promise<Page<Image>> {
     checkPage(page);
     if (filter.region !== undefined) await this.requireCapability('regions', ctx);
+    if (filter.status !== undefined) await this.requireCapability('image_status', ctx);
     const images = await this.backend.listImages(ctx, filter);
-    if (filter.status !== undefined && images.some((image) => image.status === undefined)) {
-      throw new OperationError('unsupported', `This target's images carry no status (${this.backend.style} reports none), so they cannot be filtered by status`, {
-        next: 'omit status; an image being made there shows as a task (list_tasks)',
-      });
-    }
     return paginate(images.filter((image) => matchesImageFilter(image, filter)), page);
   }
 
@@ -311,8 +307,19 @@ export class Vmm {
     };
   }
 
+  /**
+   * One image. A deleted one (Wakame-VDC keeps its record, and list_images shows it with status
+   * deleted) is found by its id, once no live image matched: names of deleted records may repeat.
+   */
   async getImage(ref: string, ctx?: CallContext): Promise<Image> {
-    return this.resolveImage(ref, ctx);
+    try {
+      return await this.resolveImage(ref, ctx);
+    } catch (error) {
+      if (!(error instanceof OperationError && error.kind === 'not_found') || !(await this.capabilities(ctx)).has('image_status')) throw error;
+      const deleted = (await this.backend.listImages(ctx, { status: 'deleted' })).find((image) => image.id === ref.trim());
+      if (deleted === undefined) throw error;
+      return deleted;
+    }
   }
 
   async updateImage(ref: string, changes: ImageChanges, ctx?: CallContext): Promise<Image> {

@@ -16,6 +16,7 @@ const WHAT: Record<Capability, string> = {
   update_image: 'renaming or describing images',
   copy_image: 'copying images to another place',
   regions: 'regions',
+  image_status: 'status on images',
   hosts: 'listing hosts',
   storages: 'listing storages',
   networks: 'listing networks',

@@ -39,6 +39,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'copy_image',
   'hosts',
   'regions',
+  'image_status',
 ]);
 
 const INSTEAD: Partial<Record<Capability, string>> = {

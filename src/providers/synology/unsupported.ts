@@ -22,6 +22,7 @@ const INSTEAD: Partial<Record<Capability, string>> = {
   reboot: 'shut the VM down with shutdown (wait: true), then power it on again with power_on',
   update_image: "rename the image in Virtual Machine Manager's web UI (Image)",
   copy_image: "add the image to more storages in Virtual Machine Manager's web UI (Image > Edit)",
+  image_status: 'an image being made shows as a task: follow it with list_tasks or wait_task',
   hosts: 'omit the host argument; the cluster picks a host itself',
   storages: 'name the storage by its id as shown in Virtual Machine Manager',
   networks: 'name the network by its id as shown in Virtual Machine Manager',

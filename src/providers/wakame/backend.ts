@@ -77,7 +77,7 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
     super();
     this.client = client;
     this.hypervisor = options.hypervisor;
-    const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image']);
+    const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image', 'image_status']);
     // New instances and backups are owned by the requesting account: an admin target (no account) makes neither.
     if (client.account !== undefined) capabilities.add('create_image_from_vm');
     if (this.canCreateInstances) capabilities.add('create_vm_from_image');
