@@ -173,6 +173,8 @@ async function scale(bigSim: SimulatorHandle, server: StdioServer) {
     inventory_vms: bigSim.state.vms.size,
     list_vms_name_substring_ms: list.mcp,
     guest_list_direct_http_ms: list.direct,
+    guest_list_request: list.request,
+    guest_list_data_bytes: list.answerBytes,
     list_vms_name_substring_over_direct: round(list.mcp.median / list.direct.median, 2),
     list_vms_name_glob_ms: await sample({ name: `${named.name.slice(0, 4)}*5` }),
     list_vms_default_ms: await sample({}),
@@ -181,14 +183,18 @@ async function scale(bigSim: SimulatorHandle, server: StdioServer) {
 }
 
 /**
- * list_vms with a name filter against the request it needs (the guest list as the server asks for it),
- * sent directly and parsed with JSON.parse, interleaved.
+ * list_vms with a name filter against the request it needs, sent directly and parsed with JSON.parse,
+ * interleaved. The direct side replays the guest list exactly as the server asked for it (its parameters
+ * read from the simulator's request log), so both sides fetch the same answer whatever the build asks.
  */
 async function listAgainstDirect(bigSim: SimulatorHandle, server: StdioServer, args: Record<string, unknown>) {
   const direct = new DirectDsm(bigSim.url);
   await direct.login(DEMO_USER.account, DEMO_USER.password, DIRECT_SESSION);
   const viaMcp = () => callOk(server, 'list_vms', args);
-  const viaHttp = () => direct.call('SYNO.Virtualization.API.Guest', 'list', { additional: 'true' });
+  await viaMcp();
+  const asked = guestListParams(bigSim);
+  const viaHttp = () => direct.call(GUEST_API, 'list', asked.params);
+  const answerBytes = Buffer.byteLength(JSON.stringify(await viaHttp()), 'utf8');
   for (let i = 0; i < 3; i++) {
     await viaMcp();
     await viaHttp();
@@ -200,7 +206,20 @@ async function listAgainstDirect(bigSim: SimulatorHandle, server: StdioServer, a
     http.push((await timed(viaHttp)).ms);
   }
   await direct.close();
-  return { mcp: summarize(mcp, 2), direct: summarize(http, 2) };
+  return { mcp: summarize(mcp, 2), direct: summarize(http, 2), request: asked.shown, answerBytes };
+}
+
+const GUEST_API = 'SYNO.Virtualization.API.Guest';
+/** Parameters every DSM request carries; DirectDsm sets its own. */
+const ENVELOPE = new Set(['api', 'version', 'method', '_sid', 'SynoToken']);
+
+/** The parameters of the last guest list the server sent, and how they read in the report. */
+function guestListParams(bigSim: SimulatorHandle) {
+  const sent = bigSim.stats.requests.filter((r) => r.api === GUEST_API && r.method === 'list').at(-1);
+  if (sent === undefined) throw new Error('list_vms sent no guest list');
+  const params = Object.fromEntries(Object.entries(sent.params).filter(([key]) => !ENVELOPE.has(key)));
+  const shown = ['list', ...Object.entries(params).map(([key, value]) => `${key}=${value}`)].join(' ');
+  return { params, shown };
 }
 
 /** wait_task on a task that takes a minute: how often the server asks the backend, how often it reports. */

@@ -7,8 +7,10 @@ import { setFlagsFromString } from 'node:v8';
  * - Heap. Under load (many small requests, each leaving short-lived SDK, zod and AbortSignal objects)
  *   V8 grows the young generation to two 16 MB semi-spaces and the old generation to about four times
  *   the live heap before a full collection: 170 MB of RSS around a 20 MB live heap. Here the young
- *   generation keeps its initial size and the old generation grows by a fifth at a time, at the price
- *   of throughput under heavy concurrency that an agent never comes near.
+ *   generation keeps its initial size and the old generation grows by two fifths at a time, at the
+ *   price of throughput under heavy concurrency that an agent never comes near. Two fifths, not one:
+ *   with one, each parse of a large VM list (3 MB on 10,000 VMs) set off a full collection while the
+ *   parsed list was still alive, a third more CPU per list for 5 to 10 MB less peak RSS.
  * - WebAssembly. undici parses HTTP with llhttp compiled to WebAssembly; re-compiling it with the
  *   optimising tier after the first DSM requests takes about 35 MB of memory for a moment, the peak
  *   of an otherwise quiet session. The baseline tier parses DSM's small answers just as well.
@@ -26,7 +28,7 @@ interface FlagGroup {
 
 const FOOTPRINT_FLAGS: readonly FlagGroup[] = [
   {
-    set: ['--semi-space-growth-factor=1', '--heap-growing-percent=20'],
+    set: ['--semi-space-growth-factor=1', '--heap-growing-percent=40'],
     unlessLaunchedWith: new Set([
       'max-semi-space-size',
       'min-semi-space-size',

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { footprintFlags } from '../src/footprint.js';
 
-const HEAP = ['--semi-space-growth-factor=1', '--heap-growing-percent=20'];
+const HEAP = ['--semi-space-growth-factor=1', '--heap-growing-percent=40'];
 const WASM = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 
 describe('footprint flags', () => {

@@ -41,6 +41,13 @@ describe('simulator official guests', () => {
     expect(full.data.guests[2].vnics.map((nic: { network_name: string }) => nic.network_name)).toEqual(['Default VM Network', 'Lab Network']);
   });
 
+  it('sends disks and NICs in the plain list too when set up like the guide\'s example of that request', async () => {
+    const { sim, sid } = await started({ guestListDevicesAlways: true });
+    const plain = await vmm(sim, sid, GUEST, 'list');
+    expect(plain.data.guests[2].vdisks.map((disk: { vdisk_size: number }) => disk.vdisk_size)).toEqual([40960, 102400]);
+    expect(plain.data.guests[2].vnics).toHaveLength(2);
+  });
+
   it('reports host capacity net of running VMs, and storage use net of their disks', async () => {
     const { sim, sid } = await started();
     const hosts = await vmm(sim, sid, 'SYNO.Virtualization.API.Host', 'list');

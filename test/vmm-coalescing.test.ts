@@ -42,6 +42,21 @@ describe.each(STYLES)('concurrent identical reads (%s style)', (style) => {
     for (const page of pages) expect(page.items.map((vm) => vm.name)).toEqual(names);
   });
 
+  it('concurrent list_vms with a name filter share one request per filter, each getting only its matches', async () => {
+    const rig = await warmRig(style, 50);
+    const before = sent(rig, style, 'list');
+    const pages = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => rig.vmm.listVms({ name: index % 2 === 0 ? 'web' : 'DB-*' }, { limit: 50, offset: 0 })),
+    );
+    expect(sent(rig, style, 'list') - before).toBe(2);
+    const web = [...rig.sim.state.vms.values()].map((vm) => vm.name).filter((name) => name.includes('web'));
+    expect(web.length).toBeGreaterThan(0);
+    for (const [index, page] of pages.entries()) {
+      expect(page.items.map((vm) => vm.name)).toEqual(index % 2 === 0 ? web : ['db-01']);
+      expect(page.total).toBe(page.items.length);
+    }
+  });
+
   it('20 concurrent resolutions of two names share one get per name and list nothing', async () => {
     const rig = await warmRig(style, 50);
     const lists = sent(rig, style, 'list');

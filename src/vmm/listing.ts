@@ -1,4 +1,5 @@
 import { OperationError } from '../errors.js';
+import type { NameFilter } from './backend.js';
 import { compileGlob, isGlob } from '../text/glob.js';
 import { foldName } from '../text/names.js';
 import type { Image, ImageFilter } from './model.js';
@@ -31,6 +32,20 @@ export function nameMatcher(filter: string): (name: string) => boolean {
 export function prefixMatcher(prefix: string): (name: string) => boolean {
   const folded = foldName(prefix);
   return (name) => foldName(name).startsWith(folded);
+}
+
+/**
+ * The name and prefix filters as one NameFilter for the backend; `undefined` when neither is set.
+ * Its key is the filters as written, so only listings with the very same filters share a request.
+ */
+export function nameFilter(name: string | undefined, prefix: string | undefined): NameFilter | undefined {
+  const byName = name === undefined || name === '' ? undefined : nameMatcher(name);
+  const byPrefix = prefix === undefined ? undefined : prefixMatcher(prefix);
+  if (byName === undefined && byPrefix === undefined) return undefined;
+  return {
+    key: JSON.stringify([byName === undefined ? null : name, prefix ?? null]),
+    matches: (vmName) => (byName === undefined || byName(vmName)) && (byPrefix === undefined || byPrefix(vmName)),
+  };
 }
 
 export function checkPage(page: PageRequest): void {

@@ -1,7 +1,7 @@
 import { OperationError, isOperationError, reasonOf } from '../errors.js';
 import type { CallContext, Capability, QueuedCopy, StartedImage, VmmBackend } from './backend.js';
 import { CoalescingBackend } from './coalescing-backend.js';
-import { type Page, type PageRequest, checkPage, matchesImageFilter, nameMatcher, paginate, prefixMatcher } from './listing.js';
+import { type Page, type PageRequest, checkPage, matchesImageFilter, nameFilter, paginate } from './listing.js';
 import type {
   Host,
   Image,
@@ -141,9 +141,9 @@ export class Vmm {
   async listVms(filter: VmFilter, page: PageRequest, ctx?: CallContext): Promise<Page<VmSummary>> {
     checkPage(page);
     const host = filter.host === undefined ? undefined : await this.resolveHost(filter.host, ctx);
-    const matchesName = filter.name === undefined || filter.name === '' ? undefined : nameMatcher(filter.name);
-    const matchesPrefix = filter.namePrefix === undefined ? undefined : prefixMatcher(filter.namePrefix);
-    const all = await this.backend.listVms(ctx);
+    const named = nameFilter(filter.name, filter.namePrefix);
+    // With a host filter the backend lists every VM: telling "no host known" from "no name matched" needs them all.
+    const all = await this.backend.listVms(ctx, host === undefined ? named : undefined);
     if (host !== undefined && all.length > 0 && all.every((vm) => vm.host === undefined)) {
       throw new OperationError('unsupported', `This DSM's VM list (${this.backend.style}) does not say which host a VM is on, so VMs cannot be filtered by host`, {
         next: 'list without the host filter',
@@ -151,8 +151,7 @@ export class Vmm {
     }
     const vms = all.filter(
       (vm) =>
-        (matchesName === undefined || matchesName(vm.name)) &&
-        (matchesPrefix === undefined || matchesPrefix(vm.name)) &&
+        (named === undefined || named.matches(vm.name)) &&
         (filter.status === undefined || vm.status === filter.status) &&
         (host === undefined || vm.host?.id === host.id),
     );

@@ -115,20 +115,22 @@ export abstract class DsmBackendBase {
    * Fills in the host of guests on a box that does not name them. `host_id`/`host_name` are not in
    * the guide and a real box may leave them out; what the guide does give is each guest's storage,
    * and the storage list says which host each storage is on. One storage list serves all the guests.
-   * On a box that names hosts, a guest without one has none, and is left so.
+   * On a box that names hosts, a guest without one has none, and is left so. `namesHosts` says whether
+   * the box named any host, for a caller that passes only some of the guests it was sent.
    */
   protected async placeOnHosts<T extends VmSummary>(
     vms: T[],
-    storageOf: (vm: T) => StorageId | undefined,
+    storageOf: (vm: T, index: number) => StorageId | undefined,
     ctx: CallContext | undefined,
+    namesHosts = vms.some((vm) => vm.host !== undefined),
   ): Promise<void> {
-    if (vms.some((vm) => vm.host !== undefined)) this.boxNamesHosts = true;
+    if (namesHosts) this.boxNamesHosts = true;
     if (this.boxNamesHosts || !this.capabilities.has('storages')) return;
-    if (vms.every((vm) => storageOf(vm) === undefined)) return;
+    if (vms.every((vm, index) => storageOf(vm, index) === undefined)) return;
     const hostsByStorage = new Map<string, Ref<HostId>>();
     for (const storage of await this.listStorages(ctx)) if (storage.host !== undefined) hostsByStorage.set(storage.id, storage.host);
-    for (const vm of vms) {
-      const storage = storageOf(vm);
+    for (const [index, vm] of vms.entries()) {
+      const storage = storageOf(vm, index);
       const host = vm.host ?? (storage === undefined ? undefined : hostsByStorage.get(storage));
       if (host !== undefined) vm.host = host;
     }

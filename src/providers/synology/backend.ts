@@ -1,6 +1,6 @@
 import { OperationError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
-import type { CallContext, Capability, CreatedVm, QueuedCopy, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, CreatedVm, NameFilter, QueuedCopy, StartedImage, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { COMPACT_APIS, compactCapabilities } from './compact.js';
 import { INTERNAL_APIS, InternalDsmBackend } from './internal.js';
 import { OFFICIAL_APIS } from './backend-base.js';
@@ -89,8 +89,8 @@ class DiscoveringDsmBackend implements VmmBackend {
     return this.chosen?.unsupported(capability) ?? unsupported(capability, this.style);
   }
 
-  async listVms(ctx?: CallContext): Promise<VmSummary[]> {
-    return (await this.backend(ctx)).listVms(ctx);
+  async listVms(ctx?: CallContext, named?: NameFilter): Promise<VmSummary[]> {
+    return (await this.backend(ctx)).listVms(ctx, named);
   }
   async getVm(id: VmId, ctx?: CallContext): Promise<Vm> {
     return (await this.backend(ctx)).getVm(id, ctx);

@@ -1,4 +1,4 @@
-import type { CallContext, Capability, StartedTask, VmmBackend } from '../../vmm/backend.js';
+import type { CallContext, Capability, NameFilter, StartedTask, VmmBackend } from '../../vmm/backend.js';
 import { DsmBackendBase, OFFICIAL_APIS } from './backend-base.js';
 import {
   type DsmCaller,
@@ -66,15 +66,16 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
       : undefined;
   }
 
-  async listVms(ctx?: CallContext): Promise<VmSummary[]> {
-    const data = await this.read(OFFICIAL_APIS.guest, 'list', { additional: true }, ctx);
-    const storages = new Map<VmSummary, StorageId | undefined>();
-    const vms = wireList(data, 'guests', 'the guest list').map((guest) => {
-      const vm = vmSummaryFromWire(guest, 'the guest list');
-      storages.set(vm, optionalText(guest, 'storage_id') as StorageId | undefined);
-      return vm;
-    });
-    await this.placeOnHosts(vms, (vm) => storages.get(vm), ctx);
+  async listVms(ctx?: CallContext, named?: NameFilter): Promise<VmSummary[]> {
+    // Without `additional`: a row needs none of the devices it adds, and the guide lists every field a
+    // row shows in the plain list's example. On 10,000 VMs that halves the answer to read and parse.
+    const data = await this.read(OFFICIAL_APIS.guest, 'list', {}, ctx);
+    const all = wireList(data, 'guests', 'the guest list');
+    // Only the guests that pass the name filter become summaries (their name read as vmSummaryFromWire reads it).
+    const guests = named === undefined ? all : all.filter((guest) => named.matches(optionalText(guest, 'guest_name') ?? ''));
+    const vms = guests.map((guest) => vmSummaryFromWire(guest, 'the guest list'));
+    const namesHosts = guests === all ? undefined : all.some((guest) => (optionalText(guest, 'host_id') ?? '') !== '');
+    await this.placeOnHosts(vms, (_vm, index) => optionalText(guests[index]!, 'storage_id') as StorageId | undefined, ctx, namesHosts);
     return vms;
   }
 

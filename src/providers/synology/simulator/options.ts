@@ -92,6 +92,12 @@ export interface SimulatorOptions {
    */
   guestHostFields?: boolean;
   /**
+   * `true`: the official guest list carries `vdisks` and `vnics` even without `additional`, as the
+   * guide's own example of that request does; what a real box leaves out there is not documented
+   * (default false: only with additional=true).
+   */
+  guestListDevicesAlways?: boolean;
+  /**
    * `true`: a second login of the same account with the same session name ends the first one, which
    * then answers 107. Real DSM lets such logins coexist (two browser tabs with `webui`), so default false.
    */
@@ -117,6 +123,7 @@ export interface ResolvedOptions {
   taskDurationMs: number;
   taskCleanMs: number;
   guestHostFields: boolean;
+  guestListDevicesAlways: boolean;
   duplicateLoginKicks: boolean;
   clock: SimClock;
   inventory: InventoryOptions;
@@ -137,6 +144,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     taskDurationMs: options.taskDurationMs ?? 3000,
     taskCleanMs: options.taskCleanMs ?? 60_000,
     guestHostFields: options.guestHostFields ?? true,
+    guestListDevicesAlways: options.guestListDevicesAlways ?? false,
     duplicateLoginKicks: options.duplicateLoginKicks ?? false,
     clock: options.clock ?? realClock,
     inventory: options.inventory ?? {},

@@ -52,7 +52,7 @@ function set({ sim, params }: Call): unknown {
 
 export const guestMethods: Readonly<Record<string, Handler>> = {
   list: ({ sim, params }) => {
-    const additional = params.boolean('additional', false);
+    const additional = sim.options.guestListDevicesAlways || params.boolean('additional', false);
     const guests: Array<Record<string, unknown>> = [];
     for (const vm of sim.state.vms.values()) guests.push(officialGuest(sim, vm, additional));
     return { guests };
