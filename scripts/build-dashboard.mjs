@@ -40,4 +40,4 @@ if (/<\/script/i.test(js)) throw new Error('the dashboard bundle contains "</scr
 const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>VMM dashboard</title><style>${css}</style></head><body><script>${js}</script></body></html>\n`;
 await mkdir(new URL('.', out), { recursive: true });
 await writeFile(out, html);
-process.stdout.write(`dist/apps/dashboard.html: ${Buffer.byteLength(html)} bytes\n`);
+process.stderr.write(`dist/apps/dashboard.html: ${Buffer.byteLength(html)} bytes\n`);
