@@ -362,7 +362,7 @@ const updateVm = defineTool({
 const deleteVm = defineTool({
   name: 'delete_vm',
   title: 'Delete a VM',
-  description: `Delete a VM and all its disks, permanently. Targets that delete only stopped VMs (DSM, Wakame-VDC) refuse a running one before anything is asked. ${CONFIRMATION_NOTE}`,
+  description: `Delete a VM and all its disks, permanently. Targets that delete only stopped VMs (DSM) refuse a running one before anything is asked. ${CONFIRMATION_NOTE}`,
   effect: 'destructive',
   input: z.object({ vm: vmArgument }),
   output: z.object({
