@@ -119,10 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logLines,
     auditPath,
     lastResponseBytes: () => lastResponseBytes,
-    auditEntries: () =>
-      existsSync(auditPath)
-        ? readFileSync(auditPath, 'utf8').trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>)
-        : [],
+    auditEntries: () => readAuditEntries(auditPath),
     call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     async close() {
       await client.close();
@@ -150,4 +147,10 @@ export function textOf(result: CallToolResult): string {
 export function errorText(result: CallToolResult): string {
   if (result.isError !== true) throw new Error(`expected an error result, got: ${textOf(result)}`);
   return textOf(result);
+}
+
+/** The audit log's entries, one JSON object a line; none before the first write. */
+export function readAuditEntries(path: string): Array<Record<string, unknown>> {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 }

@@ -15,6 +15,7 @@ import { DEFAULT_POLICY, type Policy } from '../src/safety/policy.js';
 import { createServer, type TargetRuntime } from '../src/server.js';
 import { Vmm } from '../src/vmm/operations.js';
 import { readOnlyBackend } from '../src/vmm/read-only-backend.js';
+import { readAuditEntries } from './mcp-harness.js';
 import { recordOutput } from './setup/output-scan.js';
 
 /**
@@ -82,10 +83,7 @@ export async function startProvidersHarness(
     server,
     sims: { nas, luna, vdc },
     logLines,
-    auditEntries: () =>
-      existsSync(auditPath)
-        ? readFileSync(auditPath, 'utf8').trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>)
-        : [],
+    auditEntries: () => readAuditEntries(auditPath),
     call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     async close() {
       await client.close();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../../http/serve.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DSM7_AUTH_CGI } from './apis.js';
 import type { ApiDefinition, RecordedRequest, Simulator } from './context.js';
@@ -43,14 +44,14 @@ async function handle(
   const pathApi = match?.[2];
   if (cgi === undefined || !KNOWN_CGIS.has(cgi) || (pathApi !== undefined && cgi !== 'entry.cgi')) {
     // DSM's web server answers an unknown web API path with the API layer's own JSON, "no such API".
-    await readBody(request);
+    await readBody(request, MAX_BODY_BYTES);
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(failureBody(new DsmFailure(102)));
     return;
   }
   const raw: Record<string, string> = {};
   for (const [key, value] of url.searchParams) raw[key] = value;
   const queryKeys = Object.keys(raw);
-  const body = await readBody(request);
+  const body = await readBody(request, MAX_BODY_BYTES);
   if (body.length > 0 && (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
     for (const [key, value] of new URLSearchParams(body.toString('utf8'))) raw[key] = value;
   }
@@ -157,14 +158,3 @@ function masked(raw: Record<string, string>): Record<string, string> {
   return copy;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}

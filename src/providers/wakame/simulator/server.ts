@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../../http/serve.js';
 import { DcmgrFailure, SimulatorCrash } from './failure.js';
 import type { Faults } from './faults.js';
 import { copyImage, deleteImage, listImages, showImage, updateImage } from './images.js';
@@ -40,7 +41,7 @@ export function createRequestListener(state: WakameState, faults: Faults, stats:
 async function handle(state: WakameState, faults: Faults, stats: WakameSimulatorStats, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://simulator');
   const method = request.method ?? 'GET';
-  const body = await readBody(request);
+  const body = await readBody(request, MAX_BODY_BYTES);
   if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
     notFound(response);
     return;
@@ -133,14 +134,3 @@ function notFound(response: ServerResponse): void {
   response.writeHead(404, { 'content-type': 'text/html;charset=utf-8' }).end('<h1>Not Found</h1>');
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
