@@ -16,6 +16,7 @@ import {
 } from './wire.js';
 import type { Host, HostId, ImageId, Network, NetworkId, Ref, Storage, StorageId, Task, TaskId, VmId, VmSummary } from '../../vmm/model.js';
 import { unsupported } from './unsupported.js';
+import type { DeferredList } from './dsm/transport.js';
 
 /** The documented `SYNO.Virtualization.API.*` family (VMM API guide, 2015-2019). All are version 1. */
 export const OFFICIAL_APIS = {
@@ -140,8 +141,8 @@ export abstract class DsmBackendBase {
     if (!this.capabilities.has(capability)) throw unsupported(capability, this.style);
   }
 
-  protected read(api: string, method: string, params: DsmParams, ctx: CallContext | undefined): Promise<WireObject> {
-    return this.send('read', api, method, params, ctx);
+  protected read(api: string, method: string, params: DsmParams, ctx: CallContext | undefined, deferList?: DeferredList): Promise<WireObject> {
+    return this.send('read', api, method, params, ctx, deferList);
   }
 
   /**
@@ -168,10 +169,12 @@ export abstract class DsmBackendBase {
     method: string,
     params: DsmParams,
     ctx: CallContext | undefined,
+    deferList?: DeferredList,
   ): Promise<WireObject> {
     let data: unknown;
     try {
-      data = await this.client.call(api, method, params, { kind, signal: ctx?.signal, version: VERSION });
+      const options = { kind, signal: ctx?.signal, version: VERSION, ...(deferList === undefined ? {} : { deferList }) };
+      data = await this.client.call(api, method, params, options);
     } catch (error) {
       throw withDsmReason(error);
     }

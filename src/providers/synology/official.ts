@@ -3,13 +3,17 @@ import { DsmBackendBase, OFFICIAL_APIS } from './backend-base.js';
 import {
   type DsmCaller,
   type WireObject,
+  deferredEntry,
+  deferredWireList,
   optionalNumber,
   optionalRef,
   optionalText,
   requiredText,
+  textOf,
   vmStatusFromWire,
   wireList,
 } from './wire.js';
+import type { DeferredList } from './dsm/transport.js';
 import {
   IMAGE_TYPES,
   type AutorunMode,
@@ -54,6 +58,9 @@ export function officialCapabilities(apis: ReadonlySet<string>): Set<Capability>
   return capabilities;
 }
 
+/** What listVms reads of every guest before choosing the ones to parse. */
+const GUEST_NAMES_AND_HOSTS: DeferredList = { list: 'guests', fields: ['guest_name', 'host_id'] };
+
 export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   readonly style = 'dsm-official';
   /** Where discovery lists the internal image API (a DSM 7 box does): the sizes the guide's image list lacks. */
@@ -69,12 +76,19 @@ export class OfficialDsmBackend extends DsmBackendBase implements VmmBackend {
   async listVms(ctx?: CallContext, named?: NameFilter): Promise<VmSummary[]> {
     // Without `additional`: a row needs none of the devices it adds, and the guide lists every field a
     // row shows in the plain list's example. On 10,000 VMs that halves the answer to read and parse.
-    const data = await this.read(OFFICIAL_APIS.guest, 'list', {}, ctx);
-    const all = wireList(data, 'guests', 'the guest list');
-    // Only the guests that pass the name filter become summaries (their name read as vmSummaryFromWire reads it).
-    const guests = named === undefined ? all : all.filter((guest) => named.matches(optionalText(guest, 'guest_name') ?? ''));
+    // With a name filter, only the guests whose name passes are parsed (src/text/json-deferred.ts).
+    const data = await this.read(OFFICIAL_APIS.guest, 'list', {}, ctx, named === undefined ? undefined : GUEST_NAMES_AND_HOSTS);
+    const all = deferredWireList(data, 'guests', 'the guest list');
+    const guests: WireObject[] = [];
+    let namesHosts = false;
+    for (let index = 0; index < all.length; index++) {
+      // The name read as vmSummaryFromWire reads it.
+      if (named === undefined || named.matches(textOf(all.field(index, 'guest_name')) ?? '')) {
+        guests.push(deferredEntry(all, index, 'guests', 'the guest list'));
+      }
+      namesHosts ||= (textOf(all.field(index, 'host_id')) ?? '') !== '';
+    }
     const vms = guests.map((guest) => vmSummaryFromWire(guest, 'the guest list'));
-    const namesHosts = guests === all ? undefined : all.some((guest) => (optionalText(guest, 'host_id') ?? '') !== '');
     await this.placeOnHosts(vms, (_vm, index) => optionalText(guests[index]!, 'storage_id') as StorageId | undefined, ctx, namesHosts);
     return vms;
   }

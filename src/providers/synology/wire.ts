@@ -1,5 +1,7 @@
 import { type ErrorReason, OperationError, isOperationError, withReason } from '../../errors.js';
 import { VM_STATUSES, type Ref, type VmStatus } from '../../vmm/model.js';
+import { DeferredArray } from '../../text/json-deferred.js';
+import type { DeferredList } from './dsm/transport.js';
 
 /**
  * What the VMM backends need from the DSM wire client (`DsmClient` in ./dsm/client.ts fits it).
@@ -13,7 +15,7 @@ export interface DsmCaller {
     api: string,
     method: string,
     params: DsmParams,
-    options: { kind: 'read' | 'write'; signal?: AbortSignal; version?: number },
+    options: { kind: 'read' | 'write'; signal?: AbortSignal; version?: number; deferList?: DeferredList },
   ): Promise<T>;
   close(): Promise<void>;
 }
@@ -64,6 +66,22 @@ export function wireList(parent: WireObject, field: string, what: string): WireO
   return value.map((item) => (isWireObject(item) ? item : wireObject(item, `${what} (an entry of "${field}")`)));
 }
 
+/**
+ * A list read with `deferList` (or without: then it was parsed whole), its entries parsed one by one.
+ * An entry is checked when it is parsed; the members named in `deferList.fields` can be read before.
+ */
+export function deferredWireList(parent: WireObject, field: string, what: string): DeferredArray {
+  const value = parent[field];
+  if (value instanceof DeferredArray) return value;
+  return DeferredArray.of(wireList(parent, field, what));
+}
+
+/** Entry `index` of a deferred list, parsed and checked. */
+export function deferredEntry(list: DeferredArray, index: number, field: string, what: string): WireObject {
+  const entry = list.parse(index);
+  return isWireObject(entry) ? entry : wireObject(entry, `${what} (an entry of "${field}")`);
+}
+
 function isWireObject(value: unknown): value is WireObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -76,7 +94,11 @@ export function requiredText(entry: WireObject, field: string, what: string): st
 }
 
 export function optionalText(entry: WireObject, field: string): string | undefined {
-  const value = entry[field];
+  return textOf(entry[field]);
+}
+
+/** A text field's value as optionalText reads it: DSM sends some ids as numbers. */
+export function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   return undefined;

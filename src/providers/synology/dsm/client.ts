@@ -17,7 +17,7 @@ import {
 import { AUTH_API, dsmError, SESSION_EXPIRED_CODES } from './error-codes.js';
 import { DsmSession, type LiveSession } from './session.js';
 import { failureError } from './failures.js';
-import { DsmTransport, type DsmEnvelope, type WireRequest } from './transport.js';
+import { DsmTransport, type DeferredList, type DsmEnvelope, type WireRequest } from './transport.js';
 
 /**
  * The DSM Web API client: discovery, one shared session with transparent re-login, retries for reads
@@ -55,6 +55,7 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The highest version of `api` this call speaks (default 1); the client uses min(this, what DSM offers). */
   version?: number;
+  deferList?: DeferredList;
 }
 
 export interface DsmClientStats {
@@ -149,7 +150,7 @@ export class DsmClient {
     let session = await this.session.acquire(options.signal);
     let renewed = false;
     for (;;) {
-      const request = this.request(info.path, options.kind, { ...params, api, version, method }, session);
+      const request = this.request(info.path, options, { ...params, api, version, method }, session);
       const envelope = await this.exchange(request, options.kind, what, options.signal);
       if (envelope.success) return envelope.data as T;
       const { code, errors } = envelope.error;
@@ -186,12 +187,13 @@ export class DsmClient {
     }
   }
 
-  private request(path: string, kind: CallKind, params: DsmParams, session: LiveSession): WireRequest {
+  private request(path: string, { kind, deferList }: CallOptions, params: DsmParams, session: LiveSession): WireRequest {
     return {
       path,
       httpMethod: kind === 'read' ? 'GET' : 'POST',
       params: { ...params, _sid: session.sid },
       ...(session.synoToken === undefined ? {} : { synoToken: session.synoToken }),
+      ...(deferList === undefined ? {} : { deferList }),
     };
   }
 

@@ -2,6 +2,7 @@ import { WireFailure } from '../../../http/failure.js';
 import { HttpPool, type HttpRequest } from '../../../http/pool.js';
 import { tlsPolicy, type TlsSettings } from '../../../http/tls.js';
 import type { Logger } from '../../../log.js';
+import { parseDeferring } from '../../../text/json-deferred.js';
 import { encodeForm, type WireValue } from './encoding.js';
 
 /**
@@ -20,6 +21,16 @@ export interface WireRequest {
   synoToken?: string;
   /** Overrides the transport's timeout for this request. */
   timeoutMs?: number;
+  deferList?: DeferredList;
+}
+
+/**
+ * A list in the answer's `data` of which the caller reads a few elements: it comes back unparsed, as a
+ * DeferredArray (src/text/json-deferred.ts) with the members named in `fields` of each element at hand.
+ */
+export interface DeferredList {
+  list: string;
+  fields: readonly string[];
 }
 
 export type DsmEnvelope =
@@ -52,7 +63,7 @@ export class DsmTransport {
 
   async send(request: WireRequest, signal: AbortSignal | undefined): Promise<DsmEnvelope> {
     const answer = await this.http.send(this.prepare(request), signal, request.timeoutMs);
-    return parseEnvelope(answer.status, answer.text, request.path);
+    return parseEnvelope(answer.status, answer.text, request);
   }
 
   /** Idempotent. */
@@ -72,12 +83,12 @@ export class DsmTransport {
   }
 }
 
-function parseEnvelope(statusCode: number, text: string, path: string): DsmEnvelope {
+function parseEnvelope(statusCode: number, text: string, { path, deferList }: WireRequest): DsmEnvelope {
   if (statusCode >= 500) throw new WireFailure('server', true, `HTTP ${statusCode} from /webapi/${path}`);
   if (statusCode !== 200) throw new WireFailure('protocol', true, `HTTP ${statusCode} from /webapi/${path}`);
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = deferList === undefined ? JSON.parse(text) : parseDeferring(text, ['data', deferList.list], deferList.fields);
   } catch (error) {
     const start = JSON.stringify(text.slice(0, 40));
     throw new WireFailure('protocol', true, `the answer from /webapi/${path} is not JSON (starts with ${start})`, { cause: error });
