@@ -47,8 +47,8 @@ function statusOf(job: WireQueuedJob): string {
 }
 
 function failureOf(job: WireQueuedJob): TaskFailure | undefined {
-  const what = describe(job);
   if (job.finish_status === 'success') return undefined;
+  const what = describe(job);
   if (job.finish_status === 'cancel') {
     return job.started_at
       ? {
