@@ -180,8 +180,8 @@ describe('copy_image on Wakame-VDC', () => {
     expect(copy).toMatchObject({ status: 'started', job: { id: job?.id, destination: 'bkst-remote' } });
     expect(copy.image).toBeUndefined();
     expect(copy.message).toMatch(/new image with its own id in the site behind "bkst-remote"/);
-    expect(copy.message).toMatch(/not on target vdc, whose list_images will not show it, so there is nothing here to wait for/);
-    expect(copy.message).toContain(`GET /jobs/${job?.id}`);
+    expect(copy.message).toMatch(/not on target vdc, whose list_images will not show it, so wait does not follow it/);
+    expect(copy.message).toContain(`Call wait_task with task_id ${job?.id}`);
     expect(names(await listImages(h, { target: 'vdc' }))).toEqual(names(before));
   });
 });

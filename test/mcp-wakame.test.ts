@@ -153,19 +153,20 @@ describe('three providers behind one server', () => {
     }
   });
 
-  it('show_dashboard has the Wakame-VDC target with its VMs and no hosts, storages or tasks', async () => {
+  it('show_dashboard has the Wakame-VDC target with its VMs, no hosts or storages, and the copy jobs this server queued as its tasks', async () => {
     h = await startProvidersHarness();
-    const { targets } = structured<{ targets: Array<{ name: string; vms_total: number; hosts: unknown[]; storages: unknown[]; tasks: unknown[]; error?: string }> }>(
-      await h.call('show_dashboard'),
-    );
-    const vdc = targets.find((target) => target.name === 'vdc');
-    expect(vdc).toMatchObject({ vms_total: 4, hosts: [], storages: [], tasks: [] });
-    expect(vdc?.error).toBeUndefined();
+    type Dashboard = { targets: Array<{ name: string; vms_total: number; hosts: unknown[]; storages: unknown[]; tasks: Array<{ task_id: string }>; error?: string }> };
+    const vdcOf = async (harness: ProvidersHarness) => structured<Dashboard>(await harness.call('show_dashboard')).targets.find((target) => target.name === 'vdc');
+    const before = await vdcOf(h);
+    expect(before).toMatchObject({ vms_total: 4, hosts: [], storages: [], tasks: [] });
+    expect(before?.error).toBeUndefined();
+    const copy = structured<{ job: { id: string } }>(await h.call('copy_image', { target: 'vdc', image: 'debian-12-app', destination: 'bkst-remote' }));
+    expect((await vdcOf(h))?.tasks.map((task) => task.task_id)).toEqual([copy.job.id]);
   });
 
   it('a tool one target cannot do names the targets that can', async () => {
     h = await startProvidersHarness();
-    const text = errorText(await h.call('list_tasks', { target: 'vdc' }));
+    const text = errorText(await h.call('list_storages', { target: 'vdc' }));
     expect(text).toMatch(/Wakame-VDC/);
     expect(text).toMatch(/nas/);
     const copy = errorText(await h.call('copy_image', { target: 'nas', image: 'ubuntu-22.04', destination: 'elsewhere' }));

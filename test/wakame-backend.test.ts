@@ -275,7 +275,7 @@ describe('Wakame-VDC adapter: images', () => {
 
   it('what dcmgr does not offer here is unsupported, with the way around it', async () => {
     await setup();
-    for (const read of [backend.listHosts(), backend.listStorages(), backend.listNetworks(), backend.listTasks()]) {
+    for (const read of [backend.listHosts(), backend.listStorages(), backend.listNetworks()]) {
       const error = await rejection(read);
       expect(error.kind).toBe('unsupported');
       expect(error.message).toMatch(/^This Wakame-VDC target speaks the Wakame-VDC dcmgr API 12\.03, which offers no/);

@@ -225,7 +225,7 @@ const copyImage = defineTool({
   title: 'Copy an image',
   description:
     'Copy an image to another place; the copy is a new image with its own id. LunaNode: to a region, answered as the new image (wait: true follows it). '
-    + "Wakame-VDC: the destination's site registers the copy; the answer is dcmgr's job.",
+    + "Wakame-VDC: the destination's site registers the copy; the answer is dcmgr's job, for wait_task.",
   effect: 'write',
   needs: ['copy_image'],
   input: z.object({
@@ -245,8 +245,8 @@ const copyImage = defineTool({
       status: 'started' as const,
       message:
         `${what}: queued as job ${copy.job_id}. The copy becomes a new image with its own id in the site behind ${quoted(destination)}, `
-        + `not on target ${ctx.target.name}, whose list_images will not show it${wait ? ', so there is nothing here to wait for' : ''}. `
-        + `A target configured for that site lists it (pending, then available) once the file has arrived; on this site, dcmgr's GET /jobs/${copy.job_id} names its id when the job has finished.`,
+        + `not on target ${ctx.target.name}, whose list_images will not show it${wait ? ', so wait does not follow it' : ''}. `
+        + `Call wait_task with task_id ${copy.job_id}: once the job has finished it names the copy's image id there, or why the copy failed.`,
       job: { id: copy.job_id, destination },
     };
   },

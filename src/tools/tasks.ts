@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { TaskId } from '../vmm/model.js';
+import { OperationError } from '../errors.js';
+import { quoted } from '../text/quote.js';
+import type { Task, TaskId } from '../vmm/model.js';
 import { taskIdArgument, timeoutArgument } from './args.js';
 import { defineTool, type ToolDefinition } from './define.js';
 import { taskView, toTaskView } from './views.js';
@@ -10,7 +12,7 @@ const WAIT_TASK_TIMEOUT_S = 300;
 const listTasks = defineTool({
   name: 'list_tasks',
   title: 'List background tasks',
-  description: 'List background tasks (VM and image creation) with progress; a finished task is gone once its result was collected.',
+  description: 'List background tasks (VM and image creation, image copies) with progress; a finished task is gone once its result was collected.',
   effect: 'read',
   needs: ['tasks'],
   input: z.object({}),
@@ -23,7 +25,7 @@ const listTasks = defineTool({
 const getTask = defineTool({
   name: 'get_task',
   title: 'Get a task',
-  description: 'State and progress of one background task; vm_id or image_id name what it made.',
+  description: 'State and progress of one background task; vm_id or image_id name what it made, error why it failed.',
   effect: 'read',
   needs: ['tasks'],
   input: z.object({ task_id: taskIdArgument }),
@@ -50,8 +52,9 @@ const waitTask = defineTool({
     const outcome = await ctx.vmm.waitForTask(task_id as TaskId, waitFor(timeout_s, ctx));
     const task = toTaskView(outcome.value);
     if (outcome.done) {
-      const made = task.vm_id !== undefined ? ` VM ${task.vm_id}` : task.image_id !== undefined ? ` image ${task.image_id}` : '';
-      return { status: 'finished' as const, message: `Task ${task_id} finished (${task.status}).${made === '' ? '' : ` It made${made}.`}`, task };
+      // A task that ended without doing its job is the job's failure, told as one.
+      if (outcome.value.failure !== undefined) throw new OperationError('backend', outcome.value.failure.message, { next: outcome.value.failure.next });
+      return { status: 'finished' as const, message: `Task ${task_id} finished (${task.status}).${madeBy(outcome.value)}`, task };
     }
     return {
       status: 'not_finished' as const,
@@ -60,5 +63,12 @@ const waitTask = defineTool({
     };
   },
 });
+
+function madeBy(task: Task): string {
+  if (task.vm_id !== undefined) return ` It made VM ${task.vm_id}.`;
+  if (task.image_id === undefined) return '';
+  if (task.destination === undefined) return ` It made image ${task.image_id}.`;
+  return ` It made image ${task.image_id} at ${quoted(task.destination)}, which this target does not list (a target for that place does).`;
+}
 
 export const TASK_TOOLS: readonly ToolDefinition[] = [listTasks, getTask, waitTask];

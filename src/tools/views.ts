@@ -166,6 +166,9 @@ export const taskView = z.object({
   status: z.string(),
   vm_id: z.string().optional(),
   image_id: z.string().optional(),
+  destination: z.string().optional(),
+  /** Why it finished without doing its job, and what to do next. */
+  error: z.string().optional(),
 });
 export type TaskView = z.infer<typeof taskView>;
 
@@ -177,6 +180,8 @@ export function toTaskView(task: Task): TaskView {
     status: task.status,
     ...(task.vm_id === undefined ? {} : { vm_id: task.vm_id }),
     ...(task.image_id === undefined ? {} : { image_id: task.image_id }),
+    ...(task.destination === undefined ? {} : { destination: task.destination }),
+    ...(task.failure === undefined ? {} : { error: `${task.failure.message}. Next: ${task.failure.next}` }),
   };
 }
 

@@ -146,6 +146,15 @@ export interface Task {
   /** What the task produced, once known. */
   vm_id?: VmId;
   image_id?: ImageId;
+  /** Where what it makes lives when this target does not list it (a Wakame-VDC copy's destination site). */
+  destination?: string;
+  /** Set when it finished without doing its job (failed, cancelled): what happened and what to do next. */
+  failure?: TaskFailure;
+}
+
+export interface TaskFailure {
+  message: string;
+  next: string;
 }
 
 /** What a disk of a new VM is made from. */

@@ -10,6 +10,8 @@ import type {
   NetworkId,
   NewImage,
   NewVmFromImage,
+  Task,
+  TaskId,
   Vm,
   VmChanges,
   VmId,
@@ -20,8 +22,9 @@ import { OptionalOperations } from '../../vmm/optional-operations.js';
 import type { StoppedChange } from '../../vmm/preconditions.js';
 import { unsupportedCapability } from '../../vmm/unsupported.js';
 import type { DcmgrClient, PowerAction } from './dcmgr/client.js';
-import { INVALID_INSTANCE_STATE, isDcmgrError } from './dcmgr/error-codes.js';
-import type { WireImage, WireInstance } from './dcmgr/wire.js';
+import { INVALID_INSTANCE_STATE, INVALID_PARAMETER, UNKNOWN_RESOURCE, isDcmgrError } from './dcmgr/error-codes.js';
+import type { WireImage, WireInstance, WireQueuedJob } from './dcmgr/wire.js';
+import { noSuchJob, taskFromJob } from './jobs.js';
 import { ALLOWED_STATES, imageStatusOf, vmStatusOf, wrongState, type InstanceAction } from './states.js';
 
 /**
@@ -29,8 +32,8 @@ import { ALLOWED_STATES, imageStatusOf, vmStatusOf, wrongState, type InstanceAct
  * action is checked against the instance's dcmgr state before it is sent (dcmgr's rules, see
  * states.ts), because dcmgr's own refusal (125) names only the current state.
  *
- * dcmgr has no task list: an image made from an instance is its own progress report
- * (creating -> pending -> available), followed through its `status`.
+ * An image made from an instance is its own progress report (creating -> pending -> available),
+ * followed through its `status`. A copy is a dcmgr job (jobs.ts), followed as a task.
  */
 
 export interface WakameBackendOptions {
@@ -57,8 +60,13 @@ const INSTEAD: Partial<Record<Capability, string>> = {
   hosts: 'omit the host argument; dcmgr places instances itself',
   storages: 'omit the storage argument; dcmgr places volumes itself',
   networks: 'omit the network argument; dcmgr attaches the default network',
-  tasks: 'follow images with list_images (their status) and VMs with get_vm',
 };
+
+/**
+ * How many queued copies list_tasks remembers (the oldest is forgotten first): dcmgr's own job list
+ * spans every account, so the list is of the jobs this server queued, and each one listed is a read.
+ */
+const REMEMBERED_JOBS = 50;
 
 export class WakameBackend extends OptionalOperations implements VmmBackend {
   readonly style = WAKAME_STYLE;
@@ -72,12 +80,14 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
   readonly mustBeStoppedTo: ReadonlySet<StoppedChange> = new Set();
   private readonly client: DcmgrClient;
   private readonly hypervisor: string | undefined;
+  /** The copy jobs this server queued and nobody has collected yet, oldest first. */
+  private readonly queuedJobs = new Set<TaskId>();
 
   constructor(client: DcmgrClient, options: WakameBackendOptions = {}) {
     super();
     this.client = client;
     this.hypervisor = options.hypervisor;
-    const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image', 'image_status']);
+    const capabilities = new Set<Capability>(['reboot', 'update_image', 'copy_image', 'image_status', 'tasks']);
     // New instances and backups are owned by the requesting account: an admin target (no account) makes neither.
     if (client.account !== undefined) capabilities.add('create_image_from_vm');
     if (this.canCreateInstances) capabilities.add('create_vm_from_image');
@@ -203,7 +213,34 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
       });
     }
     const job = await this.client.copyImage(image.id, destination, ctx?.signal);
+    this.remember(job.uuid as TaskId);
     return { job_id: job.uuid };
+  }
+
+  /** The copy jobs this server queued since it started, not yet collected by a wait. */
+  override async listTasks(): Promise<TaskId[]> {
+    return [...this.queuedJobs];
+  }
+
+  /** `GET /jobs/:id`; any job dcmgr has, but another account's copy is not shown to an account target. */
+  override async getTask(id: TaskId, ctx?: CallContext): Promise<Task> {
+    let job: WireQueuedJob;
+    try {
+      job = await this.client.getJob(id, ctx?.signal);
+    } catch (error) {
+      if (isDcmgrError(error, UNKNOWN_RESOURCE) || isDcmgrError(error, INVALID_PARAMETER)) throw noSuchJob(id, error);
+      throw error;
+    }
+    if (!this.mayShow(job)) throw noSuchJob(id);
+    return taskFromJob(job);
+  }
+
+  /**
+   * Only forgets the job here: dcmgr keeps finished jobs by itself, and its `DELETE /jobs/:id` would
+   * cancel one, not clear it.
+   */
+  override async clearTask(id: TaskId): Promise<void> {
+    this.queuedJobs.delete(id);
   }
 
   /** A soft delete: dcmgr keeps the record as `deleted`. */
@@ -257,6 +294,25 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
       });
     }
     return image;
+  }
+
+  private remember(id: TaskId): void {
+    this.queuedJobs.add(id);
+    for (const oldest of this.queuedJobs) {
+      if (this.queuedJobs.size <= REMEMBERED_JOBS) break;
+      this.queuedJobs.delete(oldest);
+    }
+  }
+
+  /**
+   * dcmgr lets anyone read any job, and a copy's params carry the image record: an account target
+   * shows copies of its own images and of public ones, as it shows the images themselves.
+   */
+  private mayShow(job: WireQueuedJob): boolean {
+    const account = this.client.account;
+    const image = job.params?.image;
+    if (account === undefined || !image?.account_id) return true;
+    return image.account_id === account || image.is_public === true || image.is_public === 1;
   }
 
   private cannotCreate(): OperationError {

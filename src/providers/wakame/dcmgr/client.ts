@@ -15,10 +15,12 @@ import {
   wireImage,
   wireInstance,
   wireJob,
+  wireQueuedJob,
   type WireBackup,
   type WireImage,
   type WireInstance,
   type WireJob,
+  type WireQueuedJob,
 } from './wire.js';
 
 /**
@@ -165,6 +167,14 @@ export class DcmgrClient {
 
   copyImage(id: string, destination: string, signal?: AbortSignal): Promise<WireJob> {
     return this.call('write', { method: 'PUT', path: `/images/${segment(id)}/copy_to`, params: { destination } }, wireJob, signal);
+  }
+
+  /**
+   * One queued job (a copy_to's, for one). dcmgr does not scope jobs by account; its job list spans
+   * every account and its DELETE cancels, so neither is offered here.
+   */
+  getJob(id: string, signal?: AbortSignal): Promise<WireQueuedJob> {
+    return this.call('read', { method: 'GET', path: `/jobs/${segment(id)}` }, wireQueuedJob, signal);
   }
 
   /** A soft delete: dcmgr keeps the record with state `deleted`. Answers the deleted ids. */

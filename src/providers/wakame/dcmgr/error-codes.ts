@@ -15,8 +15,12 @@ export interface DcmgrCodeInfo {
   next: string;
 }
 
+/** 100 "UnknownUUIDResource": no such id, or another account's. */
+export const UNKNOWN_RESOURCE = '100';
 /** 125 "InvalidInstanceState": dcmgr's message is the instance's current state. */
 export const INVALID_INSTANCE_STATE = '125';
+/** 143 "InvalidParameter": also an id of the wrong shape ("Invalid UUID Syntax"). */
+export const INVALID_PARAMETER = '143';
 
 export const DCMGR_ERRORS: Readonly<Record<string, DcmgrCodeInfo>> = {
   '100': {

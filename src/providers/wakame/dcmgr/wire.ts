@@ -76,6 +76,46 @@ export type WireBackup = z.infer<typeof wireBackup>;
 export const wireJob = z.looseObject({ uuid: z.string(), created_at: timestamp.nullish() });
 export type WireJob = z.infer<typeof wireJob>;
 
+/**
+ * What a job ended with: a copy names where it went and the ids the destination registered it
+ * under; a failed try says why (`error_type` only when dcmgr was handed an exception, not a text).
+ */
+export const wireFinishMessage = z.looseObject({
+  destination: optionalText,
+  backup_object_id: optionalText,
+  image_id: optionalText,
+  message: optionalText,
+  error_type: optionalText,
+});
+
+/**
+ * `GET /jobs/:id`: one queued job. `params` holds what the job was given; for a copy, the image as it
+ * was (with its owner) and the destination.
+ */
+export const wireQueuedJob = z.looseObject({
+  id: z.string(),
+  uuid: optionalText,
+  queue_name: optionalText,
+  resource_id: optionalText,
+  worker_id: optionalText,
+  state: z.string(),
+  retry_max: z.number().nullish(),
+  retry_count: z.number().nullish(),
+  finish_status: optionalText,
+  finish_message: wireFinishMessage.nullish(),
+  params: z
+    .looseObject({
+      destination: optionalText,
+      image: z.looseObject({ id: optionalText, account_id: optionalText, display_name: optionalText, is_public: z.union([z.boolean(), z.number()]).nullish() }).nullish(),
+    })
+    .nullish(),
+  created_at: timestamp.nullish(),
+  updated_at: timestamp.nullish(),
+  started_at: timestamp.nullish(),
+  finished_at: timestamp.nullish(),
+});
+export type WireQueuedJob = z.infer<typeof wireQueuedJob>;
+
 /** Power actions on 12.03 answer `{ "instance_id" }` (poweron, poweroff) or `["i-..."]` (start, stop, reboot). */
 export const wireIdAnswer = z.union([z.array(z.string()).min(1), z.looseObject({ instance_id: z.string() })]);
 

@@ -1,5 +1,6 @@
 import { isoTime } from './clock.js';
 import { DcmgrFailure } from './failure.js';
+import { queueCopy } from './jobs.js';
 import { imageToWire, type SimImage } from './model.js';
 import { collection, dateRange } from './paging.js';
 import type { Params } from './params.js';
@@ -63,8 +64,7 @@ export function copyImage(state: WakameState, requester: Requester, id: string, 
   // The backup object of an image still being made has no storage node to copy from yet.
   if (image.state !== 'available') throw new DcmgrFailure('InvalidBackupStorage', 'Not ready for copy task');
   // Like dcmgr: a queued job (ids job-...), and no new image here; the destination site registers the copy.
-  const job = { id: state.newId('job'), imageId: image.id, destination, createdAt: state.now() };
-  state.jobs.push(job);
+  const job = queueCopy(state, image, destination);
   return { uuid: job.id, created_at: isoTime(job.createdAt) };
 }
 

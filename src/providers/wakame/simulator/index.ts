@@ -7,9 +7,9 @@ import { WakameState } from './state.js';
 
 export { ManualClock, systemClock, type SimClock } from './clock.js';
 export type { FaultKind, FaultSpec } from './faults.js';
-export type { ImageState, InstanceState, SimImage, SimInstance } from './model.js';
-export { DEMO_ACCOUNT, SHARED_POOL_ACCOUNT } from './options.js';
-export type { AccountSpec, HostNodeSpec, ImageSpec, InstanceSpec, Timings, WakameSimulatorOptions } from './options.js';
+export type { ImageState, InstanceState, JobFinishStatus, JobState, SimDestination, SimImage, SimInstance, SimJob } from './model.js';
+export { DEMO_ACCOUNT, DEMO_DESTINATION, SHARED_POOL_ACCOUNT } from './options.js';
+export type { AccountSpec, DestinationSpec, HostNodeSpec, ImageSpec, InstanceSpec, Timings, WakameSimulatorOptions } from './options.js';
 export type { RecordedRequest, WakameSimulatorStats } from './server.js';
 export { WakameState } from './state.js';
 

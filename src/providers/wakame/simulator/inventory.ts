@@ -7,6 +7,7 @@ export function buildInventory(state: WakameState, options: ResolvedOptions): vo
   const now = state.now();
   for (const account of options.accounts) state.accounts.set(account.id, { id: account.id, disabled: account.disabled === true });
   for (const node of options.hostNodes) state.hostNodes.push({ id: state.newId('hn'), ...node });
+  for (const site of options.destinations) state.destinations.set(site.name, { name: site.name, alive: site.alive !== false, copies: [] });
   const byName = new Map<string, SimImage>();
   for (const spec of options.images) {
     const image: SimImage = {

@@ -73,11 +73,39 @@ export interface SimInstance {
   poweroffs: Array<{ force: boolean | undefined }>;
 }
 
+/** dcmgr's queued job states, and how a finished one ended (queued_job.rb). */
+export type JobState = 'pending' | 'running' | 'finished';
+export type JobFinishStatus = 'success' | 'fail' | 'cancel';
+
+/** A `copy_to` job, worked by this site's backup storage agent (bksta) one step of the clock at a time. */
 export interface SimJob {
   id: string;
   imageId: string;
   destination: string;
+  /** The image and its backup object as they were when the copy was asked for (dcmgr keeps them in `params`). */
+  params: Record<string, unknown>;
+  resourceId: string;
+  queueName: string;
+  state: JobState;
+  workerId: string | null;
+  retryMax: number;
+  retryCount: number;
+  finishStatus: JobFinishStatus | null;
+  finishMessage: Record<string, unknown> | null;
   createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** When the agent next moves the job on; null once it has finished. */
+  nextAt: number | null;
+}
+
+/** A destination site of this site's backup storage agent, and the copies it registered. */
+export interface SimDestination {
+  name: string;
+  /** false: bksta finds the site down, and each try of a copy there fails. */
+  alive: boolean;
+  copies: Array<{ imageId: string; backupObjectId: string; sourceImageId: string; jobId: string }>;
 }
 
 /** dcmgr's `status` beside `state`: online while a hypervisor runs the instance. */
@@ -141,5 +169,28 @@ export function instanceToWire(instance: SimInstance): Record<string, unknown> {
     display_name: instance.displayName,
     service_type: instance.serviceType,
     labels: [],
+  };
+}
+
+/** `GET /jobs/:id`: the record's columns, `id` and `uuid` both the canonical job- id (queued_job responses). */
+export function jobToWire(job: SimJob): Record<string, unknown> {
+  const time = (at: number | null) => (at === null ? null : isoTime(at));
+  return {
+    id: job.id,
+    parent_id: null,
+    uuid: job.id,
+    queue_name: job.queueName,
+    params: job.params,
+    resource_id: job.resourceId,
+    worker_id: job.workerId,
+    state: job.state,
+    retry_max: job.retryMax,
+    retry_count: job.retryCount,
+    finish_status: job.finishStatus,
+    finish_message: job.finishMessage,
+    created_at: isoTime(job.createdAt),
+    updated_at: isoTime(job.updatedAt),
+    finished_at: time(job.finishedAt),
+    started_at: time(job.startedAt),
   };
 }

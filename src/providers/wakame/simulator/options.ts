@@ -44,7 +44,21 @@ export interface Timings {
   stepMs: number;
   /** How long a new image stays creating, then pending, before it is available. */
   imageStepMs: number;
+  /** How long a copy job stays pending, then running, on each try (default: imageStepMs). */
+  jobStepMs: number;
 }
+
+/** A site this site's backup storage agent copies images to (bksta's `destination` setting). */
+export interface DestinationSpec {
+  name: string;
+  /** false: the site is down, so every try of a copy there fails. Default true. */
+  alive?: boolean;
+}
+
+/** The destination the demo site is configured with; a copy to any other name fails as bksta's would. */
+export const DEMO_DESTINATION = 'bkst-remote';
+/** bksta's default_retry_max_per_job: a copy is tried this often before its job fails. */
+const DEFAULT_JOB_RETRY_MAX = 2;
 
 export interface WakameSimulatorOptions {
   /** Default: the machine's clock. A ManualClock lets tests move time instead of waiting. */
@@ -60,6 +74,10 @@ export interface WakameSimulatorOptions {
   instanceQuota?: number;
   /** false: the service type has no backup storage, so backups answer 153. */
   backupStorage?: boolean;
+  /** Where copy_to can send images (default: one live destination, DEMO_DESTINATION). */
+  destinations?: DestinationSpec[];
+  /** How often a copy is tried before its job fails (default 2, bksta's). */
+  jobRetryMax?: number;
   /** Seed of the deterministic id sequence (default 1). */
   seed?: number;
   /** Serve HTTPS with this PEM pair, as a TLS proxy in front of dcmgr would. */
@@ -79,6 +97,8 @@ export interface ResolvedOptions {
   dialect: '12.03' | 'legacy';
   instanceQuota: number;
   backupStorage: boolean;
+  destinations: DestinationSpec[];
+  jobRetryMax: number;
   seed: number;
   tls: { key: string; cert: string } | undefined;
   host: string;
@@ -108,7 +128,7 @@ export const DEMO_INSTANCES: InstanceSpec[] = [
 export function resolveOptions(options: WakameSimulatorOptions = {}): ResolvedOptions {
   return {
     clock: options.clock ?? systemClock,
-    timings: { stepMs: 1500, imageStepMs: 3000, ...options.timings },
+    timings: timingsOf(options.timings),
     accounts: options.accounts ?? [{ id: DEMO_ACCOUNT }, { id: SHARED_POOL_ACCOUNT }, { id: OTHER_ACCOUNT }],
     hostNodes: options.hostNodes ?? [
       { hypervisor: 'kvm', cpuCores: 32, memoryMb: 65536 },
@@ -119,10 +139,18 @@ export function resolveOptions(options: WakameSimulatorOptions = {}): ResolvedOp
     dialect: options.dialect ?? '12.03',
     instanceQuota: options.instanceQuota ?? 100,
     backupStorage: options.backupStorage ?? true,
+    destinations: options.destinations ?? [{ name: DEMO_DESTINATION }],
+    jobRetryMax: options.jobRetryMax ?? DEFAULT_JOB_RETRY_MAX,
     seed: options.seed ?? 1,
     tls: options.tls,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     logger: options.logger ?? silentLogger,
   };
+}
+
+function timingsOf(given: Partial<Timings> = {}): Timings {
+  const stepMs = given.stepMs ?? 1500;
+  const imageStepMs = given.imageStepMs ?? 3000;
+  return { stepMs, imageStepMs, jobStepMs: given.jobStepMs ?? imageStepMs };
 }

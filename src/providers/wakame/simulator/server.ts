@@ -3,6 +3,7 @@ import { readBody } from '../../../http/serve.js';
 import { DcmgrFailure, SimulatorCrash } from './failure.js';
 import type { Faults } from './faults.js';
 import { copyImage, deleteImage, listImages, showImage, updateImage } from './images.js';
+import { cancelJob, showJob } from './jobs.js';
 import { createInstance, deleteInstance, instanceAction, isAction, listInstances, showInstance, updateInstance } from './instances.js';
 import { Params } from './params.js';
 import type { Requester, WakameState } from './state.js';
@@ -27,7 +28,7 @@ export interface WakameSimulatorStats {
 
 type Route = (state: WakameState, requester: Requester, params: Params) => unknown;
 
-/** Serves dcmgr's 12.03 routes for images and instances: accounts, parameters, errors, faults, the request log. */
+/** Serves dcmgr's 12.03 routes for images, instances and jobs: accounts, parameters, errors, faults, the request log. */
 export function createRequestListener(state: WakameState, faults: Faults, stats: WakameSimulatorStats) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     handle(state, faults, stats, request, response).catch((error: unknown) => {
@@ -94,6 +95,13 @@ function findRoute(method: string, path: string): Route | undefined {
     if (method === 'GET') return (s, r) => showImage(s, r, id);
     if (method === 'PUT') return (s, r, p) => updateImage(s, r, id, p);
     if (method === 'DELETE') return (s, r) => deleteImage(s, r, id);
+    return undefined;
+  }
+  if (collection === 'jobs') {
+    // The job list (GET /jobs) spans every account; the client never asks for it, so it is not simulated.
+    if (id === undefined || action !== undefined) return undefined;
+    if (method === 'GET') return (s, r) => showJob(s, r, id);
+    if (method === 'DELETE') return (s, r) => cancelJob(s, r, id);
     return undefined;
   }
   if (collection === 'instances') {

@@ -1,5 +1,5 @@
 import { DcmgrFailure } from './failure.js';
-import type { ImageState, InstanceState, SimAccount, SimHostNode, SimImage, SimInstance, SimJob, Step } from './model.js';
+import type { ImageState, InstanceState, SimAccount, SimDestination, SimHostNode, SimImage, SimInstance, SimJob, Step } from './model.js';
 import type { ResolvedOptions } from './options.js';
 
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -20,6 +20,8 @@ export class WakameState {
   readonly images = new Map<string, SimImage>();
   readonly instances = new Map<string, SimInstance>();
   readonly jobs: SimJob[] = [];
+  /** The sites this site's backup storage agent copies to, by name. */
+  readonly destinations = new Map<string, SimDestination>();
   private seed: number;
 
   constructor(readonly options: ResolvedOptions) {
