@@ -233,6 +233,17 @@ describe('Wakame-VDC adapter: copy jobs as tasks', () => {
     // Collected by the wait: no longer listed.
     expect(await vmm.listTasks()).toEqual([]);
   });
+
+  it('a job dcmgr lost (its database reset) is left out of the listing and forgotten, not an error for every later listing', async () => {
+    const { rig: r, backend: b } = await setup();
+    const vmm = new Vmm(b, { pollMs: 1, maxPollMs: 1 });
+    const lost = (await b.copyImage(debianId(r), DEMO_DESTINATION)).job_id as TaskId;
+    const kept = (await b.copyImage(debianId(r), DEMO_DESTINATION)).job_id as TaskId;
+    r.sim.state.jobs.splice(r.sim.state.jobs.findIndex((job) => job.id === lost), 1);
+    expect((await vmm.listTasks()).map((task) => task.id)).toEqual([kept]);
+    expect(await b.listTasks()).toEqual([kept]);
+    await expect(vmm.getTask(lost)).rejects.toThrow(`dcmgr has no job "${lost}" this target can see`);
+  });
 });
 
 /** One MCP server with one Wakame target on the rig's simulator (its clock moves only when told to), and an SDK client. */
@@ -316,5 +327,23 @@ describe('copy_image, then get_task and wait_task, through MCP', () => {
     expect(waited.status).toBe('finished');
     expect(waited.task.image_id).toBe(h.sims.vdc.state.destinations.get(DEMO_DESTINATION)?.copies[0]?.imageId);
     expect(progress.at(-1)).toBe(`task ${copy.job.id}: finished, 100%`);
+  });
+
+  it('copy_image with wait: true follows the job to the copy at the destination, or to why it failed (running clock, generous bounds)', async () => {
+    h = await startProvidersHarness();
+    const done = structured<{ status: string; message: string; task: TaskView; job: { id: string; destination: string } }>(
+      await h.call('copy_image', { target: 'vdc', image: 'debian-12-app', destination: DEMO_DESTINATION, wait: true, timeout_s: 60 }),
+    );
+    const imageId = h.sims.vdc.state.destinations.get(DEMO_DESTINATION)?.copies[0]?.imageId;
+    expect(imageId).toMatch(/^wmi-/);
+    expect(done).toMatchObject({ status: 'done', job: { destination: DEMO_DESTINATION }, task: { task_id: done.job.id, status: 'succeeded', image_id: imageId } });
+    expect(done.message).toBe(`Copying image debian-12-app to ${DEMO_DESTINATION}: done; the copy is image ${imageId} at "${DEMO_DESTINATION}", which target vdc does not list.`);
+
+    const failed = structured<{ status: string; message: string; task: TaskView }>(
+      await h.call('copy_image', { target: 'vdc', image: 'debian-12-app', destination: 'nowhere', wait: true, timeout_s: 60 }),
+    );
+    expect(failed.status).toBe('failed');
+    expect(failed.task).toMatchObject({ finished: true, status: 'failed', destination: 'nowhere' });
+    expect(failed.message).toMatch(/^Copying image debian-12-app to nowhere: Copy job job-\S+ .* failed after 2 tries: "Unknown destination: nowhere"\. Next: "nowhere" is not a destination /);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
-import { IMAGE_STATUSES, IMAGE_TYPES, URL_IMAGE_FORMATS, type Image, type ImageId } from '../vmm/model.js';
+import type { QueuedCopy } from '../vmm/backend.js';
+import { IMAGE_STATUSES, IMAGE_TYPES, URL_IMAGE_FORMATS, type Image, type ImageId, type TaskId } from '../vmm/model.js';
 import type { CreateImageSpec, WaitOutcome } from '../vmm/operations.js';
 import {
   descriptionArgument,
@@ -241,16 +242,36 @@ const copyImage = defineTool({
     const copy = await ctx.vmm.copyImage(source.id, destination, ctx);
     const what = `Copying image ${source.name} to ${destination}`;
     if ('image_id' in copy) return followImage(copy.image_id, what, { wait, timeout_s }, ctx);
-    return {
-      status: 'started' as const,
-      message:
-        `${what}: queued as job ${copy.job_id}. The copy becomes a new image with its own id in the site behind ${quoted(destination)}, `
-        + `not on target ${ctx.target.name}, whose list_images will not show it${wait ? ', so wait does not follow it' : ''}. `
-        + `Call wait_task with task_id ${copy.job_id}: once the job has finished it names the copy's image id there, or why the copy failed.`,
-      job: { id: copy.job_id, destination },
-    };
+    return followCopyJob(copy, destination, what, { wait, timeout_s }, ctx);
   },
 });
+
+/** A copy queued as a job (Wakame-VDC): the copy lives at the destination, so the job is what can be followed. */
+async function followCopyJob(
+  { job_id }: QueuedCopy,
+  destination: string,
+  what: string,
+  wait: { wait: boolean; timeout_s: number },
+  ctx: ToolContext,
+): Promise<z.input<typeof copyResult>> {
+  const job = { id: job_id, destination };
+  const elsewhere = `The copy becomes a new image with its own id in the site behind ${quoted(destination)}, not on target ${ctx.target.name}, whose list_images will not show it.`;
+  if (!wait.wait) {
+    return {
+      status: 'started',
+      message: `${what}: queued as job ${job_id}. ${elsewhere} Call wait_task with task_id ${job_id}: once the job has finished it names the copy's image id there, or why the copy failed.`,
+      job,
+    };
+  }
+  const outcome = await ctx.vmm.waitForTask(job_id as TaskId, waitFor(wait.timeout_s, ctx));
+  const task = toTaskView(outcome.value);
+  if (!outcome.done) {
+    return { status: 'not_finished', message: `${what}: job ${job_id} is still ${task.status} after ${wait.timeout_s} s. ${elsewhere} Call wait_task with task_id ${job_id} to keep waiting.`, task, job };
+  }
+  const { failure, image_id } = outcome.value;
+  if (failure !== undefined) return { status: 'failed', message: `${what}: ${failure.message}. Next: ${failure.next}.`, task, job };
+  return { status: 'done', message: `${what}: done; the copy is image ${image_id} at ${quoted(destination)}, which target ${ctx.target.name} does not list.`, task, job };
+}
 
 const deleteImage = defineTool({
   name: 'delete_image',

@@ -553,7 +553,9 @@ function summaryOf(vm: Vm): VmSummary {
   };
 }
 
+/** A backend's own not-found error already says what is missing; DSM's code 1000 says only "cannot find task_id". */
 function taskNotFound(id: string, cause: unknown): OperationError {
+  if (isOperationError(cause) && cause.kind === 'not_found') return cause;
   return new OperationError('not_found', `No task ${id}: DSM does not know the id, or the task finished and was cleaned up`, {
     next: 'call list_tasks to see the tasks DSM still holds; check list_vms or list_images for what the task produced',
     cause,

@@ -228,8 +228,10 @@ export class WakameBackend extends OptionalOperations implements VmmBackend {
     try {
       job = await this.client.getJob(id, ctx?.signal);
     } catch (error) {
-      if (isDcmgrError(error, UNKNOWN_RESOURCE) || isDcmgrError(error, INVALID_PARAMETER)) throw noSuchJob(id, error);
-      throw error;
+      if (!isDcmgrError(error, UNKNOWN_RESOURCE) && !isDcmgrError(error, INVALID_PARAMETER)) throw error;
+      // A job dcmgr lost (its database reset) would otherwise fail every later listing of the tasks.
+      this.queuedJobs.delete(id);
+      throw noSuchJob(id, error);
     }
     if (!this.mayShow(job)) throw noSuchJob(id);
     return taskFromJob(job);

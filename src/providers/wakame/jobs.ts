@@ -95,6 +95,7 @@ function describe(job: WireQueuedJob): string {
 /** An id dcmgr does not know (100), one that is no job id (143), or another account's copy. */
 export function noSuchJob(id: string, cause?: unknown): OperationError {
   return new OperationError('not_found', `dcmgr has no job ${quoted(id)} this target can see`, {
+    reason: 'task_not_found',
     next: 'pass the job id copy_image answered (job-xxxxxxxx); list_tasks shows the copy jobs this server queued since it started',
     ...(cause === undefined ? {} : { cause }),
   });
