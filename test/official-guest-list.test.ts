@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorOptions } from '../src/providers/synology/simulator/index.js';
+import { nameMatcher } from '../src/vmm/listing.js';
 import { startHarness, structured, type Harness } from './mcp-harness.js';
 
 /**
@@ -89,5 +90,20 @@ describe('the official guest list', () => {
     const h = await open({ dsmVersion: 6, guestHostFields: false });
     expect(await listRows(h)).toEqual(withHosts);
     expect(withHosts.every((row) => typeof row[4] === 'string')).toBe(true);
+    expect(await listRows(h, { name: 'web' })).toEqual(withHosts.filter((row) => String(row[0]).includes('web')));
+  });
+
+  it('a name filter, which reads only the names before parsing a guest, keeps exactly the rows the whole list has for it', async () => {
+    const h = await open();
+    // Names the JSON answer has to escape, and one that matches only once its case is folded.
+    const [first, second] = [...h.sim.state.vms.values()];
+    h.sim.state.renameVm(first!, 'web "blue" \\ tab\there');
+    h.sim.state.renameVm(second!, 'Café-Ünïcode');
+    const all = await listRows(h);
+    for (const filter of ['web', '"blue"', '\\', 'CAFÉ', 'café-ü*', 'nothing-matches']) {
+      const matches = nameMatcher(filter);
+      expect(await listRows(h, { name: filter }), filter).toEqual(all.filter((row) => matches(String(row[0]))));
+    }
+    expect((await listRows(h, { name: 'CAFÉ' })).map((row) => row[0])).toEqual(['Café-Ünïcode']);
   });
 });

@@ -19,7 +19,7 @@ export class DeferredArray {
     private readonly member: (index: number, field: string) => unknown,
   ) {}
 
-  /** For a list that was parsed already (an answer the scanner could not take): the same reads, no savings. */
+  /** For a list that was parsed whole: the same reads, without the savings. */
   static of(values: readonly unknown[]): DeferredArray {
     return new DeferredArray(
       values.length,
@@ -60,8 +60,8 @@ export class DeferredArray {
 /**
  * `text` parsed, except that the array found by following the object members named in `path` is a
  * DeferredArray whose elements keep `fields` (members of an object element) ready to read. Where the
- * path does not lead to an array, the value is exactly JSON.parse's. Throws JSON.parse's SyntaxError for
- * a text that is not JSON.
+ * path does not lead to an array, or where the scanner finds the text is not JSON, the answer is
+ * JSON.parse's: its value, or its SyntaxError.
  */
 export function parseDeferring(text: string, path: DeferredPath, fields: readonly string[]): unknown {
   let found: ArrayScan | undefined;
@@ -69,7 +69,7 @@ export function parseDeferring(text: string, path: DeferredPath, fields: readonl
     found = findArray(text, space(text, 0), path, fields).found;
   } catch (error) {
     if (!(error instanceof Fault)) throw error;
-    return deferParsed(JSON.parse(text), path);
+    return JSON.parse(text);
   }
   if (found === undefined) return JSON.parse(text);
   // Everything outside the array is checked by JSON.parse, trailing text included.
@@ -292,23 +292,11 @@ function valueOf(raw: string): unknown {
   return JSON.parse(raw);
 }
 
-/** The parsed value with the array at `path`, if there is one, wrapped as a DeferredArray. */
-function deferParsed(value: unknown, path: DeferredPath): unknown {
-  const parent = parentOf(value, path);
-  const last = path[path.length - 1]!;
-  if (parent !== undefined && Array.isArray(parent[last])) parent[last] = DeferredArray.of(parent[last]);
-  return value;
-}
-
 /** `outside` is the text parsed with the array emptied, so the path leads to objects and then to that `[]`. */
 function place(outside: unknown, path: DeferredPath, deferred: DeferredArray): void {
-  parentOf(outside, path)![path[path.length - 1]!] = deferred;
-}
-
-function parentOf(value: unknown, path: DeferredPath): Record<string, unknown> | undefined {
-  let parent = value;
-  for (const name of path.slice(0, -1)) parent = isObject(parent) ? parent[name] : undefined;
-  return isObject(parent) ? parent : undefined;
+  let parent = outside as Record<string, unknown>;
+  for (const name of path.slice(0, -1)) parent = parent[name] as Record<string, unknown>;
+  parent[path[path.length - 1]!] = deferred;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
