@@ -163,29 +163,14 @@ function scanElements(text: string, start: number, fields: readonly string[]): A
   }
 }
 
-/**
- * Records the spans of the members named in `fields`; returns the offset after the object. The member
- * loop of eachMember, written out: this one runs for every member of every element.
- */
+/** Records the spans of the members named in `fields`; returns the offset after the object. */
 function scanObject(text: string, at: number, fields: readonly string[], values: Spans[], index: number): number {
-  at = space(text, at + 1);
-  if (text.charCodeAt(at) === CLOSE_OBJECT) return at + 1;
-  for (;;) {
-    if (text.charCodeAt(at) !== QUOTE) throw new Fault();
-    const keyStart = at;
-    const keyEnd = skipString(text, at);
-    at = space(text, keyEnd);
-    if (text.charCodeAt(at) !== COLON) throw new Fault();
-    const valueStart = space(text, at + 1);
-    at = skipValue(text, valueStart);
+  return eachMember(text, at, (keyStart, keyEnd, valueStart) => {
+    const valueEnd = skipValue(text, valueStart);
     const field = fieldNamed(text, keyStart, keyEnd, fields);
-    if (field >= 0) values[field]!.set(index, valueStart, at);
-    at = space(text, at);
-    const next = text.charCodeAt(at);
-    if (next === CLOSE_OBJECT) return at + 1;
-    if (next !== COMMA) throw new Fault();
-    at = space(text, at + 1);
-  }
+    if (field >= 0) values[field]!.set(index, valueStart, valueEnd);
+    return valueEnd;
+  });
 }
 
 /** Which of `fields` the member name between `start` and `end` (its quotes included) is, or -1. */
