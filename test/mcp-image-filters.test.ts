@@ -173,14 +173,13 @@ describe('copy_image on Wakame-VDC', () => {
       target: 'vdc',
       image: 'debian-12-app',
       destination: 'bkst-remote',
-      wait: true,
     });
     const [job] = h.sims.vdc.state.jobs;
     expect(job?.id).toMatch(/^job-[a-z0-9]{8}$/);
     expect(copy).toMatchObject({ status: 'started', job: { id: job?.id, destination: 'bkst-remote' } });
     expect(copy.image).toBeUndefined();
     expect(copy.message).toMatch(/new image with its own id in the site behind "bkst-remote"/);
-    expect(copy.message).toMatch(/not on target vdc, whose list_images will not show it, so wait does not follow it/);
+    expect(copy.message).toMatch(/not on target vdc, whose list_images will not show it\./);
     expect(copy.message).toContain(`Call wait_task with task_id ${job?.id}`);
     expect(names(await listImages(h, { target: 'vdc' }))).toEqual(names(before));
   });
