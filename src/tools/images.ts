@@ -268,9 +268,8 @@ async function followCopyJob(
   if (!outcome.done) {
     return { status: 'not_finished', message: `${what}: job ${job_id} is still ${task.status} after ${wait.timeout_s} s. ${elsewhere} Call wait_task with task_id ${job_id} to keep waiting.`, task, job };
   }
-  const { failure, image_id } = outcome.value;
-  if (failure !== undefined) return { status: 'failed', message: `${what}: ${failure.message}. Next: ${failure.next}.`, task, job };
-  return { status: 'done', message: `${what}: done; the copy is image ${image_id} at ${quoted(destination)}, which target ${ctx.target.name} does not list.`, task, job };
+  if (task.error !== undefined) return { status: 'failed', message: `${what}: ${task.error}.`, task, job };
+  return { status: 'done', message: `${what}: done; the copy is image ${task.image_id} at ${quoted(destination)}, which target ${ctx.target.name} does not list.`, task, job };
 }
 
 const deleteImage = defineTool({
