@@ -1,10 +1,11 @@
 /**
  * JSON.parse for a text that is mostly one large array of which the caller needs a few elements, such as
  * DSM's guest list on 10,000 VMs when list_vms filters by name. Parsing every element makes an object per
- * element and a value per field, and under the server's small young generation (src/footprint.ts) moving
- * that still-growing list between spaces costs more than the parse itself. Here the text around the
- * array is parsed as usual, each element is only located, and a few named fields of each are kept as
- * spans of the text, so the caller picks elements by those fields before parsing them.
+ * element and a value per field, most of the work of a listing that keeps ten of them, and under the
+ * server's small young generation (src/footprint.ts) those objects are copied between spaces while the
+ * list grows. Here the text around the array is parsed as usual, each element is only located, and a few
+ * named fields of each are kept as spans of the text, so the caller picks elements by those fields
+ * before parsing them (figures in bench/README.md).
  *
  * The same text gives the same values as JSON.parse, with one difference: an element that is never
  * parsed is checked for structure (strings, brackets, commas, colons) but not token by token, so a
@@ -31,6 +32,7 @@ export class DeferredArray {
     );
   }
 
+  /** For the scanner below: elements and their `fields` as spans of `text`. */
   static scanned(text: string, elements: Spans, fields: readonly string[], values: readonly Spans[]): DeferredArray {
     return new DeferredArray(
       elements.count,
