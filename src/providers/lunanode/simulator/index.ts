@@ -35,6 +35,8 @@ export interface LunaNodeSimulatorOptions {
   /** The clock of status changes and nonce checks (tests move it). */
   now?: () => number;
   logger?: Logger;
+  /** Serve https with this certificate, as LunaNode's API is served; without it, plain http. */
+  tls?: { key: string; cert: string };
 }
 
 export interface LunaNodeRequestRecord {
@@ -107,7 +109,7 @@ export async function startLunaNodeSimulator(options: LunaNodeSimulatorOptions =
     }
   }
 
-  const served = await serve(listener, { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const served = await serve(listener, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, tls: options.tls });
   return {
     url: served.url,
     state,
