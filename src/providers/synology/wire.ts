@@ -62,8 +62,7 @@ export function wireList(parent: WireObject, field: string, what: string): WireO
   if (!Array.isArray(value)) {
     throw new OperationError('protocol', `DSM answered ${what} with ${describe(value)} in "${field}" where a list was expected`);
   }
-  // The description is built only for a bad entry: a list of 10,000 guests would otherwise make 10,000 strings.
-  return value.map((item) => (isWireObject(item) ? item : wireObject(item, `${what} (an entry of "${field}")`)));
+  return value.map((item) => wireEntry(item, field, what));
 }
 
 /**
@@ -78,8 +77,13 @@ export function deferredWireList(parent: WireObject, field: string, what: string
 
 /** Entry `index` of a deferred list, parsed and checked. */
 export function deferredEntry(list: DeferredArray, index: number, field: string, what: string): WireObject {
-  const entry = list.parse(index);
-  return isWireObject(entry) ? entry : wireObject(entry, `${what} (an entry of "${field}")`);
+  return wireEntry(list.parse(index), field, what);
+}
+
+/** An entry of the list in `field`, checked to be an object. */
+function wireEntry(item: unknown, field: string, what: string): WireObject {
+  // The description is built only for a bad entry: a list of 10,000 guests would otherwise make 10,000 strings.
+  return isWireObject(item) ? item : wireObject(item, `${what} (an entry of "${field}")`);
 }
 
 function isWireObject(value: unknown): value is WireObject {
